@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Training throughput of the six methods at batch 64: eager vs tf.function vs XLA.
+
+Prints one table (median steps/s over windows of --window_steps steps after
+warm-up) and, with --torch_python, the ratio of our beta_vae tf.function step
+to the plain PyTorch baseline /work/shared/bench/torch_vae.py, run interleaved
+with ours so that load from other processes hits both alike.
+
+    python bench/bench_models.py
+    python bench/bench_models.py --methods beta_vae --modes function \
+        --torch_python .venv-torch/bin/python --torch_rounds 3
+"""
+
+import argparse
+import json
+import pathlib
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from disent_tf import models  # noqa: E402
+
+BATCH = 64
+MODES = ("eager", "function", "jit")
+DEFAULT_TORCH_SCRIPT = "/work/shared/bench/torch_vae.py"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--methods", nargs="+", default=models.names(), choices=models.names())
+    parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--windows", type=int, default=3)
+    parser.add_argument("--window_steps", type=int, default=50)
+    parser.add_argument("--torch_python", default=None, help="python of a venv with torch (see shared/bench/README.md)")
+    parser.add_argument("--torch_script", default=DEFAULT_TORCH_SCRIPT)
+    parser.add_argument("--torch_rounds", type=int, default=3)
+    return parser.parse_args()
+
+
+def binary_batches(num_batches=50, seed=0):
+    """Random binary images (10% ones), as torch_vae.py uses."""
+    rng = np.random.RandomState(seed)
+    return [tf.constant((rng.rand(BATCH, 64, 64, 1) > 0.9).astype(np.float32)) for _ in range(num_batches)]
+
+
+class Trainer:
+    """One model with one Adam per loss group, stepped in the chosen mode."""
+
+    def __init__(self, method, mode):
+        self.model = models.get(method)
+        self.groups = self.model.loss_groups()
+        self.optimizers = {key: keras.optimizers.Adam(1e-4) for key in self.groups}
+        for key, (_, variables) in self.groups.items():
+            self.optimizers[key].build(variables)
+        self.step_fn = self._step if mode == "eager" else tf.function(self._step, jit_compile=(mode == "jit"))
+        self.step_number = 0
+
+    def _step(self, images, step_number):
+        with tf.GradientTape(persistent=True) as tape:
+            losses = self.model.compute_losses(images, step_number)
+        for key, (loss_key, variables) in self.groups.items():
+            self.optimizers[key].apply_gradients(zip(tape.gradient(losses[loss_key], variables), variables))
+        return losses["loss"]
+
+    def run(self, batches, steps):
+        for _ in range(steps):
+            loss = self.step_fn(batches[self.step_number % len(batches)], tf.constant(self.step_number, tf.int64))
+            self.step_number += 1
+        return float(loss)  # waits for the last step
+
+    def windows(self, batches, windows, window_steps):
+        rates = []
+        for _ in range(windows):
+            start = time.perf_counter()
+            self.run(batches, window_steps)
+            rates.append(window_steps / (time.perf_counter() - start))
+        return rates
+
+
+def bench_table(args, batches):
+    rows = []
+    for method in args.methods:
+        for mode in args.modes:
+            trainer = Trainer(method, mode)
+            start = time.perf_counter()
+            trainer.run(batches, 1)
+            first_step = time.perf_counter() - start
+            trainer.run(batches, args.warmup - 1)
+            rates = trainer.windows(batches, args.windows, args.window_steps)
+            rows.append((method, mode, statistics.median(rates), first_step, rates))
+            print(f"  {method:12s} {mode:8s} {statistics.median(rates):7.2f} steps/s", file=sys.stderr, flush=True)
+    return rows
+
+
+def print_table(rows):
+    print(f"{'method':12s} {'mode':8s} {'steps/s':>8s} {'images/s':>9s} {'first step s':>12s}  windows")
+    for method, mode, median, first_step, rates in rows:
+        windows = ", ".join(f"{r:.2f}" for r in rates)
+        print(f"{method:12s} {mode:8s} {median:8.2f} {median * BATCH:9.1f} {first_step:12.1f}  [{windows}]")
+
+
+def torch_windows(args):
+    command = [args.torch_python, args.torch_script, "--mode", "eager", "--windows", str(args.windows),
+               "--window-steps", str(args.window_steps), "--warmup", str(args.warmup)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    result = json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[len("RESULT "):])
+    return result["window_steps_per_s"]
+
+
+def compare_with_torch(args, batches):
+    """Alternates torch and our beta_vae tf.function windows; ratio of the medians."""
+    ours, theirs = [], []
+    trainer = Trainer("beta_vae", "function")
+    trainer.run(batches, args.warmup)
+    for round_index in range(args.torch_rounds):
+        theirs += torch_windows(args)
+        ours += trainer.windows(batches, args.windows, args.window_steps)
+        print(f"  round {round_index}: torch {theirs[-args.windows:]} ours {[round(r, 3) for r in ours[-args.windows:]]}",
+              file=sys.stderr, flush=True)
+    ours_median, torch_median = statistics.median(ours), statistics.median(theirs)
+    print(f"\nbeta_vae tf.function {ours_median:.2f} steps/s vs PyTorch eager {torch_median:.2f} steps/s "
+          f"(median of {len(ours)} interleaved windows each): ratio ours/torch = {ours_median / torch_median:.2f}")
+
+
+def main():
+    args = parse_args()
+    batches = binary_batches()
+    print(f"TF {tf.__version__}, Keras {keras.__version__}, batch {BATCH}, windows {args.windows} x "
+          f"{args.window_steps} steps after {args.warmup} warm-up steps", flush=True)
+    if args.modes and args.methods:
+        print_table(bench_table(args, batches))
+    if args.torch_python:
+        compare_with_torch(args, batches)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Encoders, decoders and the FactorVAE discriminator of the study, as built Keras models.
+
+Layer lists follow disentanglement_lib's methods/shared/architectures.py, which
+take them from Higgins et al. 2017, "beta-VAE" (Table 1, rows 1 and 3) and
+Kim & Mnih 2018, "Disentangling by Factorizing" (appendix A). Each builder
+returns a functional `keras.Model`, so its variables exist as soon as it is
+made. Layer names are unique across the three parts (variable paths do not
+include the parent model's name). Kernels use Glorot-uniform and biases zeros (the TF1 `tf.layers`
+defaults of the original), seeded from `seed` so that one integer fixes the
+initial weights without touching global state.
+"""
+
+import math
+
+import keras
+
+ARCHITECTURES = ("conv", "fc")
+
+
+class _Initializers:
+    """Hands out a distinct seeded Glorot-uniform initializer per layer."""
+
+    def __init__(self, seed):
+        self._seed = seed
+        self._count = 0
+
+    def __call__(self):
+        self._count += 1
+        seed = None if self._seed is None else self._seed * 1000 + self._count
+        return keras.initializers.GlorotUniform(seed=seed)
+
+
+def _dense(units, init, activation=None, name=None):
+    return keras.layers.Dense(units, activation=activation, kernel_initializer=init(), name=name)
+
+
+def conv_encoder(input_shape, num_latent, seed=None):
+    """Conv 32k4s2, 32k4s2, 64k2s2, 64k2s2 (ReLU, same), Dense 256 ReLU, mean and logvar heads."""
+    init = _Initializers(seed)
+    images = keras.Input(shape=tuple(input_shape), name="images")
+    hidden = images
+    for index, (filters, kernel) in enumerate(((32, 4), (32, 4), (64, 2), (64, 2)), start=1):
+        hidden = keras.layers.Conv2D(
+            filters, kernel, strides=2, padding="same", activation="relu", kernel_initializer=init(), name=f"e{index}"
+        )(hidden)
+    hidden = keras.layers.Flatten()(hidden)
+    hidden = _dense(256, init, "relu", name="e5")(hidden)
+    mean = _dense(num_latent, init, name="means")(hidden)
+    logvar = _dense(num_latent, init, name="log_var")(hidden)
+    return keras.Model(images, [mean, logvar], name="encoder")
+
+
+def fc_encoder(input_shape, num_latent, seed=None):
+    """Flatten, Dense 1200 ReLU, Dense 1200 ReLU, mean and logvar heads."""
+    init = _Initializers(seed)
+    images = keras.Input(shape=tuple(input_shape), name="images")
+    hidden = keras.layers.Flatten()(images)
+    hidden = _dense(1200, init, "relu", name="e1")(hidden)
+    hidden = _dense(1200, init, "relu", name="e2")(hidden)
+    mean = _dense(num_latent, init, name="means")(hidden)
+    logvar = _dense(num_latent, init, name="log_var")(hidden)
+    return keras.Model(images, [mean, logvar], name="encoder")
+
+
+def deconv_decoder(output_shape, num_latent, seed=None):
+    """Dense 256, Dense 1024 (ReLU), reshape 4x4x64, ConvT 64, 32, 32 k4s2 ReLU, ConvT C k4s2 logits."""
+    init = _Initializers(seed)
+    latents = keras.Input(shape=(num_latent,), name="latents")
+    hidden = _dense(256, init, "relu", name="d1")(latents)
+    hidden = _dense(1024, init, "relu", name="d2")(hidden)
+    hidden = keras.layers.Reshape((4, 4, 64))(hidden)
+    for index, filters in enumerate((64, 32, 32), start=3):
+        hidden = keras.layers.Conv2DTranspose(
+            filters, 4, strides=2, padding="same", activation="relu", kernel_initializer=init(), name=f"d{index}"
+        )(hidden)
+    logits = keras.layers.Conv2DTranspose(
+        output_shape[2], 4, strides=2, padding="same", kernel_initializer=init(), name="d6"
+    )(hidden)
+    return keras.Model(latents, logits, name="decoder")
+
+
+def fc_decoder(output_shape, num_latent, seed=None):
+    """Dense 1200 tanh x3, Dense H*W*C logits reshaped to the image."""
+    init = _Initializers(seed)
+    latents = keras.Input(shape=(num_latent,), name="latents")
+    hidden = latents
+    for index in range(1, 4):
+        hidden = _dense(1200, init, "tanh", name=f"d{index}")(hidden)
+    logits = _dense(math.prod(output_shape), init, name="d4")(hidden)
+    logits = keras.layers.Reshape(tuple(output_shape))(logits)
+    return keras.Model(latents, logits, name="decoder")
+
+
+def discriminator(num_latent, seed=None):
+    """FactorVAE discriminator: 6 x Dense 1000 leaky ReLU (slope 0.2, `tf.nn.leaky_relu`'s default), 2 logits."""
+    init = _Initializers(seed)
+    codes = keras.Input(shape=(num_latent,), name="codes")
+    hidden = codes
+    for index in range(1, 7):
+        hidden = _dense(1000, init, name=f"discriminator_d{index}")(hidden)
+        hidden = keras.layers.LeakyReLU(negative_slope=0.2)(hidden)
+    logits = _dense(2, init, name="discriminator_logits")(hidden)
+    return keras.Model(codes, logits, name="discriminator")
+
+
+def make_encoder(architecture, input_shape, num_latent, seed=None):
+    return {"conv": conv_encoder, "fc": fc_encoder}[architecture](input_shape, num_latent, seed)
+
+
+def make_decoder(architecture, output_shape, num_latent, seed=None):
+    return {"conv": deconv_decoder, "fc": fc_decoder}[architecture](output_shape, num_latent, seed)

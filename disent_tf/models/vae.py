@@ -1,0 +1,233 @@
+"""GaussianVAE: the Keras model every method of the study shares.
+
+The objective is disentanglement_lib's BaseVAE.model_fn (Locatello et al.
+2019, section 5 and appendix): loss = reconstruction + regularizer, where a
+method changes only `regularizer` (and FactorVAE adds a discriminator).
+
+Randomness. The reparameterisation noise (and FactorVAE's batch shuffle) come
+from stateless RNG ops keyed by (seed, step, replica id), so a loss is a pure
+function of the weights, the batch, `seed` and `step`: reproducible on CPU,
+identical after resuming from a checkpoint, legal under `tf.function`,
+`jit_compile=True` and in a `tf.distribute` replica context, and different on
+each replica of a MirroredStrategy. `seed` also fixes the initial weights.
+XLA implements Philox with another seed-to-stream mapping, so a model compiled
+with `jit_compile=True` draws different (equally distributed, equally
+reproducible) noise than the same model without XLA.
+"""
+
+import keras
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+from disent_tf.errors import UserError
+from disent_tf.models import architectures
+from disent_tf.models import regularizers
+
+tfd = tfp.distributions
+
+RECONSTRUCTIONS = ("bernoulli", "l2")
+# Streams of the stateless RNG: one per kind of draw, so they never share noise.
+LATENT_NOISE_STREAM = 0
+SHUFFLE_STREAM = 1
+# Named rather than "auto_select", so the generator never depends on the device.
+RNG_ALGORITHM = "philox"
+# Room for this many replicas in the second seed word (see `noise_seed`).
+_MAX_REPLICAS = 1 << 16
+
+
+def check_number(name, value, minimum, integer=False):
+    """Returns `value` as float (or int) if it is a number >= minimum; raises UserError otherwise."""
+    try:
+        number = int(value) if integer else float(value)
+        # number == value rejects NaN, strings and, for integers, 2.5.
+        valid = number == value and number >= minimum and not isinstance(value, bool)
+    except (TypeError, ValueError, OverflowError):
+        valid = False
+    if not valid:
+        kind = "an integer" if integer else "a number"
+        raise UserError(f"{name} must be {kind} >= {minimum}, got {value!r}.")
+    return number
+
+
+def check_choice(name, value, choices):
+    if value not in choices:
+        raise UserError(f"{name} must be one of {', '.join(repr(c) for c in choices)}, got {value!r}.")
+    return value
+
+
+def reconstruction_loss(images, logits, kind):
+    """Per-example reconstruction loss summed over pixels (disentanglement_lib losses.py).
+
+    "bernoulli": sigmoid cross-entropy with logits, valid for targets in [0, 1]
+    (the image entropy is not subtracted, as in the study). "l2": squared
+    error between sigmoid(logits) and the image.
+    """
+    if kind == "bernoulli":
+        per_pixel = tf.nn.sigmoid_cross_entropy_with_logits(labels=images, logits=logits)
+    else:
+        per_pixel = tf.square(images - tf.sigmoid(logits))
+    return tf.reduce_sum(per_pixel, axis=[1, 2, 3])
+
+
+def sample_latents(mean, logvar, seed):
+    """Reparameterised z = mean + exp(logvar / 2) * eps, eps ~ N(0, I) from a stateless seed."""
+    eps = tf.random.stateless_normal(tf.shape(mean), seed=seed, dtype=mean.dtype, alg=RNG_ALGORITHM)
+    return mean + tf.exp(0.5 * logvar) * eps
+
+
+class GaussianVAE(keras.Model):
+    """VAE with a diagonal Gaussian posterior N(mean, exp(logvar)) and prior N(0, I).
+
+    Subclasses set `method_name` and override `regularizer` and `method_config`;
+    this base is beta-VAE with beta = 1 (the plain VAE of Kingma & Welling 2014).
+    """
+
+    method_name = "vae"
+
+    def __init__(
+        self,
+        input_shape=(64, 64, 1),
+        num_latent=10,
+        reconstruction="bernoulli",
+        architecture="conv",
+        seed=0,
+        name=None,
+        **kwargs,
+    ):
+        super().__init__(name=name or self.method_name, **kwargs)
+        self.image_shape = _check_input_shape(input_shape, architecture)
+        self.num_latent = check_number("num_latent", num_latent, 1, integer=True)
+        self.reconstruction = check_choice("reconstruction", reconstruction, RECONSTRUCTIONS)
+        self.architecture = check_choice("architecture", architecture, architectures.ARCHITECTURES)
+        self.seed = check_number("seed", seed, 0, integer=True)
+        self.encoder = architectures.make_encoder(architecture, self.image_shape, self.num_latent, 3 * self.seed)
+        self.decoder = architectures.make_decoder(architecture, self.image_shape, self.num_latent, 3 * self.seed + 1)
+        # The sub-models are functional, hence built; so is this model.
+        self.built = True
+
+    # ----------------------------------------------------------------- config
+    def method_config(self):
+        """The method's own hyperparameters; subclasses extend it."""
+        return {}
+
+    def get_config(self):
+        """Exactly the constructor arguments, so `type(m)(**m.get_config())` rebuilds the model."""
+        return {
+            "name": self.name,
+            "input_shape": self.image_shape,
+            "num_latent": self.num_latent,
+            "reconstruction": self.reconstruction,
+            "architecture": self.architecture,
+            "seed": self.seed,
+            **self.method_config(),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    # -------------------------------------------------------- encode / decode
+    def check_images(self, images):
+        """Raises UserError unless images are float32 (N, H, W, C) with (H, W, C) = input_shape."""
+        dtype = getattr(images, "dtype", None)
+        shape = getattr(images, "shape", None)
+        if dtype is None or shape is None:
+            raise UserError(f"images must be a float32 array or tensor of shape (N, {_shape_text(self.image_shape)}).")
+        if tf.as_dtype(dtype) != tf.float32:
+            raise UserError(
+                f"images must be float32 in [0, 1], got {tf.as_dtype(dtype).name}; convert with "
+                "images.astype('float32') / 255 for uint8 pixels."
+            )
+        shape = tuple(shape)
+        if len(shape) != 4 or tuple(shape[1:]) != self.image_shape:
+            raise UserError(
+                f"images must have shape (N, {_shape_text(self.image_shape)}) to match the model's input_shape, "
+                f"got {shape}."
+            )
+        return images
+
+    def gaussian_encoder(self, images, training=False):
+        """Returns (mean, logvar) of q(z | x), each (N, num_latent)."""
+        mean, logvar = self.encoder(self.check_images(images), training=training)
+        return mean, logvar
+
+    def encode(self, images, training=False):
+        """The posterior q(z | x) as a diagonal Normal distribution (event shape num_latent)."""
+        mean, logvar = self.gaussian_encoder(images, training=training)
+        return tfd.MultivariateNormalDiag(loc=mean, scale_diag=tf.exp(0.5 * logvar))
+
+    def decode(self, latents, training=False):
+        """Bernoulli logits of p(x | z), shape (N, H, W, C); sigmoid gives pixel means."""
+        return self.decoder(latents, training=training)
+
+    @property
+    def prior(self):
+        """p(z) = N(0, I)."""
+        return tfd.MultivariateNormalDiag(loc=tf.zeros([self.num_latent]))
+
+    def __call__(self, images, *args, **kwargs):
+        # Keras would silently cast numpy inputs to float32: check them first.
+        return super().__call__(self.check_images(images), *args, **kwargs)
+
+    def call(self, images, training=False):
+        """The `mean` representation: the posterior mean of each image."""
+        mean, _ = self.gaussian_encoder(images, training=training)
+        return mean
+
+    # ------------------------------------------------------------------ losses
+    def noise_seed(self, step, stream):
+        """Stateless seed (2,) int64 for draw `stream` at `step` on this replica."""
+        context = tf.distribute.get_replica_context()
+        replica = 0 if context is None else context.replica_id_in_sync_group
+        step = tf.cast(step, tf.int64)
+        replica = tf.cast(replica, tf.int64)
+        return tf.stack([tf.constant(4 * self.seed + stream, tf.int64), step * _MAX_REPLICAS + replica])
+
+    def regularizer(self, kl_loss, z_mean, z_logvar, z_sampled, step):
+        """Returns {"regularizer": scalar, **extras}; the default is the plain KL."""
+        del z_mean, z_logvar, z_sampled, step
+        return {"regularizer": kl_loss}
+
+    def compute_losses(self, images, step, training=True):
+        """All losses of one batch, each a scalar averaged over the (local) batch.
+
+        loss = reconstruction_loss + regularizer (minimised by the VAE optimizer);
+        elbo = -(reconstruction_loss + kl_loss). `step` (int or int tensor, the
+        global step) drives annealing and the noise seed.
+        """
+        mean, logvar = self.gaussian_encoder(images, training=training)
+        z = sample_latents(mean, logvar, self.noise_seed(step, LATENT_NOISE_STREAM))
+        logits = self.decode(z, training=training)
+        recon = tf.reduce_mean(reconstruction_loss(images, logits, self.reconstruction))
+        kl = tf.reduce_mean(regularizers.gaussian_kl(mean, logvar))
+        terms = self.regularizer(kl, mean, logvar, z, step)
+        return {
+            "loss": recon + terms["regularizer"],
+            "reconstruction_loss": recon,
+            "kl_loss": kl,
+            "elbo": -(recon + kl),
+            **terms,
+        }
+
+    def vae_variables(self):
+        return self.encoder.trainable_variables + self.decoder.trainable_variables
+
+    def loss_groups(self):
+        """For each optimizer: (key of compute_losses it minimises, variables it updates)."""
+        return {"vae": ("loss", self.vae_variables())}
+
+
+def _check_input_shape(input_shape, architecture):
+    try:
+        shape = tuple(int(d) for d in input_shape)
+    except (TypeError, ValueError):
+        shape = ()
+    if len(shape) != 3 or min(shape) < 1:
+        raise UserError(f"input_shape must be (height, width, channels), e.g. (64, 64, 1), got {input_shape!r}.")
+    if architecture == "conv" and shape[:2] != (64, 64):
+        raise UserError(f"the conv architecture needs 64x64 images (input_shape (64, 64, C)), got {input_shape!r}.")
+    return shape
+
+
+def _shape_text(shape):
+    return ", ".join(str(d) for d in shape)

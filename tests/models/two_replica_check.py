@@ -1,0 +1,40 @@
+"""Run as a script: one FactorVAE step on two virtual CPU replicas (TF must not be initialised before)."""
+
+import json
+import pathlib
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
+cpus = tf.config.list_physical_devices("CPU")
+tf.config.set_logical_device_configuration(cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2)
+
+from disent_tf import models  # noqa: E402
+from disent_tf.models.vae import LATENT_NOISE_STREAM  # noqa: E402
+from vae_harness import binary_images  # noqa: E402
+from vae_harness import make_train_step  # noqa: E402
+
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+with strategy.scope():
+    model = models.get("factor_vae")
+    step = make_train_step(model)
+images = binary_images(32)
+dataset = strategy.experimental_distribute_dataset(tf.data.Dataset.from_tensor_slices(images).batch(32))
+batch = next(iter(dataset))
+
+
+@tf.function
+def run(x, i):
+    losses = strategy.run(step, (x, i))
+    seeds = strategy.run(lambda: model.noise_seed(i, LATENT_NOISE_STREAM))
+    return losses, seeds
+
+
+losses, seeds = run(batch, tf.constant(3, tf.int64))
+seeds = [s.numpy().tolist() for s in strategy.experimental_local_results(seeds)]
+loss = float(strategy.reduce("MEAN", losses["loss"], axis=None))
+print(json.dumps({"loss": loss, "finite": bool(np.isfinite(loss)), "seeds": seeds}))

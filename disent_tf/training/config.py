@@ -7,6 +7,8 @@ from typing import Mapping, Optional
 from disent_tf.errors import UserError
 
 STRATEGIES = ("auto", "default", "mirrored", "multi_worker")
+# The hyperparameters the study sets per method (REFERENCE.md section 2), one bin/train flag each.
+STUDY_HPARAMS = ("beta", "gamma", "c_max", "iteration_threshold", "lambda_od", "lambda_d_factor")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,11 +44,15 @@ class TrainConfig:
     log_every: int = 100
     summary_every: int = 100
     checkpoint_every: int = 1000
+    # Training steps per call of the compiled step function: >1 saves the
+    # per-call Python overhead where a step is very short (fast GPUs).
+    steps_per_call: int = 1
 
     def __post_init__(self):
         # A plain, sorted dict keeps equality, hashing of the JSON and reprs stable.
         object.__setattr__(self, "hparams", dict(sorted(dict(self.hparams).items())))
-        for name in ("batch_size", "num_latent", "steps", "log_every", "summary_every", "checkpoint_every"):
+        for name in ("batch_size", "num_latent", "steps", "log_every", "summary_every", "checkpoint_every",
+                     "steps_per_call"):
             if int(getattr(self, name)) < 1:
                 raise UserError(f"{name} must be a positive integer, got {getattr(self, name)}.")
         if self.strategy not in STRATEGIES:

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Throughput of the full trainer (input pipeline, distribution, bookkeeping) vs plain PyTorch.
+
+    python bench/bench_train.py [--rounds 3] [--windows 5]
+
+Each round runs, one after the other (interleaved, because this machine
+drifts 15-30% between runs): ../shared/bench/torch_vae.py --mode eager, a
+bare tf.function step of beta_vae on one in-memory batch (the trainer's
+floor), then disent_tf's trainer on beta_vae / embedded dSprites at batch 64
+without and with jit_compile, each in a fresh process. A trainer run's speed is the
+median over windows of 50 steps after a warm-up window (tracing), timed by
+the progress callback, so the pipeline, summaries and checkpoint checks are
+all inside the timing. Prints one line per run and the ratio of medians.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+WINDOW = 50
+
+
+def trainer_worker(args):
+    """Runs inside a child process: trains and prints RESULT {json}."""
+    sys.path.insert(0, str(REPO))
+    from disent_tf.training import trainer
+    from disent_tf.training.config import TrainConfig
+
+    marks = []
+    steps = WINDOW * (args.windows + 1)
+    with tempfile.TemporaryDirectory() as output_dir:
+        config = TrainConfig(model="beta_vae", batch_size=args.batch, steps=steps, jit_compile=args.jit,
+                             strategy=args.strategy, log_every=WINDOW, summary_every=100, checkpoint_every=steps,
+                             steps_per_call=args.steps_per_call, output_dir=output_dir)
+        results = trainer.train(config, log=lambda line: marks.append(time.perf_counter()))
+    # marks[0] ends the warm-up window (it includes tracing); the rest are steady.
+    rates = [WINDOW / (later - earlier) for earlier, later in zip(marks, marks[1:])]
+    median = statistics.median(rates)
+    print("RESULT " + json.dumps({
+        "framework": "disent_tf", "jit_compile": args.jit, "strategy": results["strategy"],
+        "steps_per_call": args.steps_per_call, "batch": args.batch,
+        "window_steps_per_s": [round(rate, 3) for rate in rates],
+        "steps_per_s_median": round(median, 3), "images_per_s_median": round(median * args.batch, 1),
+        "final_loss": round(results["final_losses"]["loss"], 2)}), flush=True)
+
+
+def bare_worker(args):
+    """Runs inside a child process: a bare tf.function step on one in-memory batch, no trainer."""
+    sys.path.insert(0, str(REPO))
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from disent_tf import models
+
+    model = models.get("beta_vae", seed=0)
+    variables = model.vae_variables()
+    optimizer = keras.optimizers.Adam(1e-4)
+    optimizer.build(variables)
+    images = tf.constant((np.random.default_rng(0).random((args.batch, 64, 64, 1)) > 0.9).astype(np.float32))
+
+    @tf.function
+    def step(x, number):
+        with tf.GradientTape() as tape:
+            loss = model.compute_losses(x, number)["loss"]
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+
+    rates = []
+    for window in range(args.windows + 1):
+        start = time.perf_counter()
+        for number in range(WINDOW):
+            loss = step(images, tf.constant(window * WINDOW + number, tf.int64))
+        loss.numpy()
+        if window:  # the first window traces
+            rates.append(WINDOW / (time.perf_counter() - start))
+    median = statistics.median(rates)
+    print("RESULT " + json.dumps({
+        "framework": "tf.function", "window_steps_per_s": [round(rate, 3) for rate in rates],
+        "steps_per_s_median": round(median, 3), "images_per_s_median": round(median * args.batch, 1)}), flush=True)
+
+
+def run_child(command):
+    done = subprocess.run(command, capture_output=True, text=True)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if done.returncode != 0 or not lines:
+        print(done.stderr[-2000:], file=sys.stderr)
+        return None
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--windows", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--strategy", default="default")
+    parser.add_argument("--steps_per_call", type=int, default=1)
+    parser.add_argument("--no_jit", action="store_true", help="skip the jit_compile=True runs")
+    parser.add_argument("--torch_python", default=str(REPO / ".venv-torch" / "bin" / "python"))
+    parser.add_argument("--torch_script", default=str(REPO.parent / "shared" / "bench" / "torch_vae.py"))
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--jit", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return trainer_worker(args)
+    if args.bare:
+        return bare_worker(args)
+
+    have_torch = os.path.exists(args.torch_python) and os.path.exists(args.torch_script)
+    if not have_torch:
+        print(f"no PyTorch baseline: {args.torch_python} or {args.torch_script} is missing "
+              "(see ../shared/bench/README.md)", file=sys.stderr)
+    variants = {"torch eager": None, "bare step": "bare", "trainer": False, "trainer jit": True}
+    if args.no_jit:
+        del variants["trainer jit"]
+    medians = {name: [] for name in variants}
+    for round_number in range(args.rounds):
+        for name, jit in variants.items():
+            if jit is None:
+                if not have_torch:
+                    continue
+                command = [args.torch_python, args.torch_script, "--mode", "eager", "--batch", str(args.batch),
+                           "--windows", str(args.windows), "--window-steps", str(WINDOW)]
+            elif jit == "bare":
+                command = [sys.executable, __file__, "--bare", "--windows", str(args.windows), "--batch", str(args.batch)]
+            else:
+                command = [sys.executable, __file__, "--worker", "--windows", str(args.windows), "--batch",
+                           str(args.batch), "--strategy", args.strategy, "--steps_per_call",
+                           str(args.steps_per_call)] + (["--jit"] if jit else [])
+            result = run_child(command)
+            if result is None:
+                print(f"round {round_number}: {name} failed", flush=True)
+                continue
+            medians[name].append(result["steps_per_s_median"])
+            print(f"round {round_number}: {name:12s} {result['steps_per_s_median']:8.2f} steps/s "
+                  f"{result['images_per_s_median']:9.1f} images/s  windows {result['window_steps_per_s']}",
+                  flush=True)
+
+    summary = {name: round(statistics.median(values), 3) for name, values in medians.items() if values}
+    print("medians (steps/s): " + json.dumps(summary))
+    if summary.get("torch eager"):
+        for name in ("bare step", "trainer", "trainer jit"):
+            if name in summary:
+                print(f"{name} / torch eager = {summary[name] / summary['torch eager']:.2f}x")
+    if summary.get("bare step") and summary.get("trainer"):
+        print(f"trainer / bare step = {summary['trainer'] / summary['bare step']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""A run end to end: train, export once per final step, record the export; and bin/train."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from disent_tf.errors import UserError
+from disent_tf.export import saved_model
+from disent_tf.training import runs
+
+BIN_TRAIN = str(pathlib.Path(__file__).resolve().parents[2] / "bin" / "train")
+
+
+def test_run_name_is_a_safe_folder_name():
+    assert runs.run_name("beta_vae", "dsprites_full", 3) == "beta_vae_dsprites_full_seed3"
+    assert runs.run_name("factor_vae", "tfds:shapes3d", 0) == "factor_vae_tfds-shapes3d_seed0"
+
+
+def test_train_and_export_adds_a_version_only_when_training_moved_on(tiny_config, dsprites, tmp_path):
+    config = tiny_config(steps=4, log_every=2, checkpoint_every=2)
+    root = str(tmp_path / "exported")
+    quiet = dict(export_root=root, data=dsprites, log=lambda line: None)
+
+    results, first = runs.train_and_export(config, **quiet)
+    assert first == f"{root}/beta_vae_dsprites_full_seed0/1"
+    assert results["export_dir"] == first
+    with open(os.path.join(config.output_dir, "train_results.json")) as handle:
+        assert json.load(handle)["export_dir"] == first
+    assert saved_model.load_representation(first)(dsprites.sample(3, np.random.default_rng(0))[1]).shape == (3, 10)
+
+    _, again = runs.train_and_export(config, **quiet)
+    assert again == first
+    _, explicit = runs.train_and_export(config, export_dir=first, **quiet)
+    assert explicit == first
+    with pytest.raises(UserError, match="already exists; choose another export directory"):
+        runs.train_and_export(config.replace(steps=6), export_dir=first, **quiet)
+    _, second = runs.train_and_export(config.replace(steps=6), **quiet)
+    assert second == f"{root}/beta_vae_dsprites_full_seed0/2"
+    assert saved_model.read_metadata(second)["config"]["steps"] == 6
+
+
+def test_bin_train_trains_exports_and_says_where(tmp_path):
+    done = subprocess.run([BIN_TRAIN, "--model=dip_vae_ii", "--lambda_od=2", "--steps=3", "--batch_size=4",
+                           "--log_every=1", "--output_dir=run"], capture_output=True, text=True, timeout=300,
+                          cwd=str(tmp_path))
+    assert done.returncode == 0, done.stderr[-3000:]
+    export_dir = "exported/dip_vae_ii_dsprites_full_seed0/1"
+    assert f"SavedModel:  {export_dir}" in done.stdout
+    assert "checkpoints: run/checkpoints" in done.stdout
+    assert "step 3/3" in done.stdout
+    metadata = saved_model.read_metadata(str(tmp_path / export_dir))
+    assert metadata["config"]["hparams"] == {"lambda_od": 2.0}
+    assert metadata["model"]["dip_type"] == "ii"
+
+
+def test_hyperparameters_must_belong_to_the_model():
+    assert runs.check_hparams("dip_vae_i", {"lambda_od": 2.0}) == {"lambda_od": 2.0}
+    with pytest.raises(UserError, match="--gamma does not apply to beta_vae; its hyperparameter flags are --beta."):
+        runs.check_hparams("beta_vae", {"gamma": 3.0})
+    with pytest.raises(UserError, match="unknown model 'nope'; choose one of beta_vae"):
+        runs.check_hparams("nope", {})
+
+
+def test_bin_train_errors_are_one_sentence(tmp_path):
+    done = subprocess.run([BIN_TRAIN, "--model=nope"], capture_output=True, text=True, timeout=300, cwd=str(tmp_path))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("error: unknown model 'nope'; choose one of beta_vae")
+    assert os.listdir(tmp_path) == []

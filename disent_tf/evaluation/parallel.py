@@ -1,0 +1,98 @@
+"""Independent classifier fits spread over processes, longest first.
+
+The study fits one classifier per factor (DCI, downstream tasks, SAP,
+explicitness). Those fits are independent and deterministic given their data
+and random_state, so running them in worker processes gives exactly the serial
+results; only the wall time changes. Gradient boosting holds the GIL, hence
+processes (joblib's loky backend) rather than threads.
+
+`run(tasks, num_workers)` fits and waits. `Pool` lets `evaluate` submit the
+fits of several metrics and keep encoding images in the main process while
+the workers fit, so that both cores stay busy.
+"""
+
+import contextlib
+import dataclasses
+import os
+import time
+import warnings
+
+import threadpoolctl
+from sklearn.exceptions import ConvergenceWarning
+
+
+@dataclasses.dataclass
+class Task:
+    """One fit: `function(*args)` with a relative `cost` used to schedule it."""
+
+    function: object
+    args: tuple
+    cost: float = 1.0
+
+
+def default_num_workers():
+    return os.cpu_count() or 1
+
+
+def run(tasks, num_workers=1):
+    """Results of `tasks` in their given order; `num_workers` > 1 runs them in processes."""
+    tasks = list(tasks)
+    if num_workers is None:
+        num_workers = default_num_workers()
+    if num_workers <= 1 or len(tasks) <= 1:
+        return [timed_call(task.function, task.args)[0] for task in tasks]
+    return [result for result, _ in Pool(num_workers).submit(tasks).results()]
+
+
+class Pool:
+    """Worker processes (a reusable loky executor) fed the most expensive tasks first."""
+
+    def __init__(self, num_workers):
+        from joblib.externals.loky import get_reusable_executor
+
+        self.executor = get_reusable_executor(max_workers=num_workers, timeout=60)
+
+    def submit(self, tasks):
+        """A `Submitted` batch; tasks are queued by decreasing cost."""
+        tasks = list(tasks)
+        order = sorted(range(len(tasks)), key=lambda i: -tasks[i].cost)
+        futures = [None] * len(tasks)
+        for i in order:
+            futures[i] = self.executor.submit(timed_call, tasks[i].function, tasks[i].args)
+        return Submitted(futures)
+
+
+class Submitted:
+    """Futures of one batch of tasks, in task order."""
+
+    def __init__(self, futures):
+        self.futures = futures
+
+    def results(self):
+        """[(result, seconds)] in task order, waiting for the workers."""
+        return [future.result() for future in self.futures]
+
+
+def timed_call(function, args):
+    """(function(*args), seconds) inside the `fitting` context."""
+    tic = time.perf_counter()
+    with fitting():
+        result = function(*args)
+    return result, time.perf_counter() - tic
+
+
+@contextlib.contextmanager
+def fitting():
+    """Context for estimator fits: single-threaded BLAS/OpenMP, warnings silenced.
+
+    The fits are small (10 codes); multi-threaded BLAS inside them costs ~10x
+    in thread start-up and oversubscription, and the parallelism lives one
+    level up (one fit per process). The study's estimators run with
+    scikit-learn defaults (max_iter included); their convergence warnings
+    would drown the progress lines. Neither changes a result.
+    """
+    with threadpoolctl.threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        yield

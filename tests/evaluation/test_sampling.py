@@ -1,0 +1,132 @@
+"""The point sampler: the study's rng order, and identical scores with and without the code cache."""
+
+import numpy as np
+import pytest
+
+from disent_tf.evaluation import evaluate, parallel, representation, sampling
+from disent_tf.evaluation.metrics import beta_vae, factor_vae
+
+from evaluation_fixtures import linear_gaussian
+
+SMALL = dict(sample_scale=0.003, seed=3)  # 30 points per set (the floor is 20), 10-30 per downstream size
+
+
+def _mean_fn():
+    gaussian = linear_gaussian()
+    return lambda x: gaussian(x)[0]
+
+
+def test_generate_batch_factor_code_follows_the_study_order(tiny_data):
+    # The study: per batch of 16, data.sample (factors, then observations), then encode.
+    fn = _mean_fn()
+    rng = np.random.RandomState(7)
+    expected_codes, expected_factors = [], []
+    for start in range(0, 50, 16):
+        factors, observations = tiny_data.sample(min(16, 50 - start), rng)
+        expected_factors.append(factors)
+        expected_codes.append(fn(observations))
+    sampler = sampling.CodeSampler(tiny_data, representation.from_callable(fn), cache=True)
+    codes, factors = sampling.generate_batch_factor_code(sampler, 50, np.random.RandomState(7))
+    assert sampler.mode == "cache"
+    np.testing.assert_array_equal(factors, np.concatenate(expected_factors).T)
+    np.testing.assert_array_equal(codes, np.concatenate(expected_codes).T)
+
+
+def test_beta_vae_points_follow_the_study_order(tiny_data):
+    fn = _mean_fn()
+    rng = np.random.RandomState(5)
+    labels, features = [], []
+    for _ in range(12):
+        index = rng.randint(tiny_data.num_factors)
+        factors1 = tiny_data.sample_factors(64, rng)
+        factors2 = tiny_data.sample_factors(64, rng)
+        factors2[:, index] = factors1[:, index]
+        observations1 = tiny_data.sample_observations_from_factors(factors1, rng)
+        observations2 = tiny_data.sample_observations_from_factors(factors2, rng)
+        labels.append(index)
+        features.append(np.mean(np.abs(fn(observations1) - fn(observations2)), axis=0))
+    sampler = sampling.CodeSampler(tiny_data, representation.from_callable(fn), cache=True)
+    points, got_labels = beta_vae.training_batch(sampler, 64, 12, np.random.RandomState(5))
+    np.testing.assert_array_equal(got_labels, labels)
+    np.testing.assert_array_equal(points, np.array(features))
+
+
+def test_factor_vae_votes_follow_the_study_order(tiny_data):
+    fn = _mean_fn()
+    rng = np.random.RandomState(9)
+    global_variances = np.var(fn(tiny_data.sample(500, rng)[1]), axis=0, ddof=1)
+    active = factor_vae.prune_dims(global_variances)
+    expected = np.zeros((tiny_data.num_factors, len(global_variances)), np.int64)
+    for _ in range(15):
+        index = rng.randint(tiny_data.num_factors)
+        factors = tiny_data.sample_factors(64, rng)
+        factors[:, index] = factors[0, index]
+        local = np.var(fn(tiny_data.sample_observations_from_factors(factors, rng)), axis=0, ddof=1)
+        expected[index, np.argmin(local[active] / global_variances[active])] += 1
+    sampler = sampling.CodeSampler(tiny_data, representation.from_callable(fn), cache=True)
+    rng = np.random.RandomState(9)
+    factors = tiny_data.sample_factors(500, rng)
+    variances = np.var(sampler.codes(sampler.observe(factors, rng)), axis=0, ddof=1)
+    np.testing.assert_array_equal(factor_vae.votes(sampler, 64, 15, rng, variances, active), expected)
+
+
+CHEAP = ["beta_vae", "factor_vae", "mig", "dci", "sap", "modularity", "unsupervised"]
+
+
+# The downstream tasks sample like mig/dci (generate_batch_factor_code) and only
+# add slow fits; the end-to-end test runs them.
+@pytest.mark.parametrize("kind,metrics", [("mean", CHEAP), ("sampled", CHEAP)])
+def test_cached_and_uncached_scores_are_identical(tiny_data, kind, metrics):
+    encoder = representation.from_gaussian_callable(linear_gaussian())
+    cached = evaluate.evaluate(tiny_data, encoder, metrics, kind=kind, num_workers=1, cache=True, progress=None,
+                               **SMALL)
+    assert cached["cache"] == "cache"
+    # Every image of the 60-image grid is encoded at most once.
+    assert cached["images_encoded"] <= tiny_data.num_observations
+    fresh = representation.from_gaussian_callable(linear_gaussian())
+    uncached = evaluate.evaluate(tiny_data, fresh, metrics, kind=kind, num_workers=1, cache=False, progress=None,
+                                 **SMALL)
+    assert uncached["cache"] == "immediate"
+    assert uncached["images_encoded"] > 10 * tiny_data.num_observations
+    assert cached["metrics"] == uncached["metrics"]
+
+
+def test_batched_encoding_of_a_random_data_set_matches_the_original_protocol(noisy_data):
+    # Not deterministic: observations consume the rng, so no cache, but batched encoding.
+    metrics = ["beta_vae", "factor_vae", "mig", "unsupervised"]
+    batched = evaluate.evaluate(noisy_data, representation.from_gaussian_callable(linear_gaussian()), metrics,
+                                kind="sampled", num_workers=1, cache=True, progress=None, **SMALL)
+    immediate = evaluate.evaluate(noisy_data, representation.from_gaussian_callable(linear_gaussian()), metrics,
+                                  kind="sampled", num_workers=1, cache=False, progress=None, **SMALL)
+    assert batched["cache"] == "batched" and immediate["cache"] == "immediate"
+    assert batched["metrics"] == immediate["metrics"]
+
+
+def test_parallel_fits_equal_serial_fits(tiny_data):
+    metrics = ["dci", "sap", "modularity"]
+    encoder = representation.from_gaussian_callable(linear_gaussian())
+    sampler = evaluate.make_sampler(tiny_data, encoder)
+    serial = evaluate.evaluate(tiny_data, sampler, metrics, num_workers=1, progress=None, **SMALL)
+    in_processes = evaluate.evaluate(tiny_data, sampler, metrics, num_workers=2, progress=None, **SMALL)
+    assert serial["metrics"] == in_processes["metrics"]
+
+
+def test_mean_and_sampled_share_one_cache(tiny_data):
+    encoder = representation.from_gaussian_callable(linear_gaussian())
+    results = evaluate.evaluate_kinds(tiny_data, encoder, ("mean", "sampled"), metrics=["mig", "beta_vae"],
+                                      num_workers=1, progress=None, **SMALL)
+    assert results["sampled"]["images_encoded"] == 0
+    assert results["mean"]["metrics"] != results["sampled"]["metrics"]
+    assert encoder.images_encoded <= tiny_data.num_observations
+
+
+def test_plain_callable_is_scored_without_a_sampler(tiny_data):
+    scores = beta_vae.compute_beta_vae(tiny_data, _mean_fn(), np.random.RandomState(0), num_train=30, num_eval=20)
+    assert set(scores) == {"train_accuracy", "eval_accuracy"}
+    assert 0 <= scores["eval_accuracy"] <= 1
+
+
+def test_parallel_run_returns_results_in_task_order():
+    tasks = [parallel.Task(divmod, (value, 3), cost) for value, cost in ((7, 1.0), (8, 5.0), (9, 3.0))]
+    assert parallel.run(tasks, num_workers=2) == [(2, 1), (2, 2), (3, 0)]
+    assert parallel.run(tasks, num_workers=1) == [(2, 1), (2, 2), (3, 0)]

@@ -1,0 +1,212 @@
+"""Collect the result files of a study into one pandas table.
+
+Input is the folder `bin/reproduce` writes (see `disent_tf.study.layout`):
+`<input>/<run>/config.json` and `<input>/<run>/metrics/<representation>/<metric>.json`.
+Two layouts of the same numbers:
+
+- "wide" (default): one row per (run, representation), one column per score
+  named `<metric>.<key>` (e.g. `mig.discrete_mig`), plus the config columns.
+- "long": one row per (run, representation, metric, key) with a `value` column,
+  plus the config columns.
+
+Config columns: run, model_num, study, every TrainConfig field (hparams
+flattened to `hparams.<name>`), `hparam_name` / `hparam_value` (the swept
+regularisation strength), `data_source` and `sample_scale` (1: the study's
+metric sample counts).
+"""
+
+import io
+import json
+import os
+from typing import List, NamedTuple
+
+import pandas as pd
+import tensorflow as tf
+
+from disent_tf.errors import MissingFileError, UserError
+from disent_tf.study import layout
+
+LAYOUTS = ("wide", "long")
+ROW_KEYS = ("run", "representation")
+FORMATS = (".csv", ".json", ".parquet")
+
+
+class Aggregate(NamedTuple):
+    table: pd.DataFrame
+    skipped: List[str]  # "path (reason)" for each unreadable result file
+
+
+def collect(input_dir, table_layout="wide") -> Aggregate:
+    """Reads every run under `input_dir` (or `input_dir` itself if it is one run)."""
+    if table_layout not in LAYOUTS:
+        raise UserError(f"unknown layout '{table_layout}'; use one of: {', '.join(LAYOUTS)}.")
+    if not tf.io.gfile.isdir(input_dir):
+        raise MissingFileError(
+            f"results folder '{input_dir}' does not exist; pass the --output_dir of bin/reproduce."
+        )
+    rows, skipped, configs = [], [], {}
+    for path in sorted(_result_files(input_dir)):
+        run_dir = os.path.dirname(os.path.dirname(os.path.dirname(path)))
+        try:
+            if run_dir not in configs:
+                configs[run_dir] = config_columns(layout.read_json(layout.join(run_dir, "config.json")))
+                configs[run_dir]["run"] = os.path.basename(run_dir.rstrip("/"))
+            rows.extend(_score_rows(path, configs[run_dir]))
+        except (OSError, tf.errors.OpError, ValueError, KeyError, TypeError, AttributeError) as error:
+            skipped.append(f"{path} ({_reason(error)})")
+    long_table = pd.DataFrame(rows)
+    if long_table.empty:
+        return Aggregate(long_table, skipped)
+    long_table = _order_columns(long_table, ["metric", "key", "value"])
+    table = long_table if table_layout == "long" else to_wide(long_table)
+    return Aggregate(_sorted(table), skipped)
+
+
+def read_metric_result(path):
+    """(representation, metric, {key: float}, {column: value}) of one result file written by reproduce.
+
+    The file is the JSON `disent_tf.study.reproduce` writes per metric and
+    representation: {"representation", "metric", "scores": {key: number},
+    "data_source", "sample_scale", ...}. This is the only place that knows
+    that format.
+    """
+    result = layout.read_json(path)
+    scores = {str(key): float(value) for key, value in result["scores"].items()}
+    columns = {"data_source": result.get("data_source"), "sample_scale": result.get("sample_scale")}
+    return str(result["representation"]), str(result["metric"]), scores, columns
+
+
+def config_columns(record):
+    """Flat columns of a run's config.json record."""
+    columns = {"model_num": record.get("model_num"), "study": record.get("study")}
+    for name, value in record["train_config"].items():
+        if name == "hparams":
+            columns.update({f"hparams.{key}": val for key, val in value.items()})
+        else:
+            columns[name] = value
+    swept = record.get("swept_hparam") or {}
+    columns["hparam_name"] = swept.get("name")
+    columns["hparam_value"] = swept.get("value")
+    return columns
+
+
+def to_wide(long_table):
+    """One row per (run, representation); score columns `<metric>.<key>`."""
+    if long_table.empty:
+        return long_table
+    config_names = [c for c in long_table.columns if c not in ("metric", "key", "value")]
+    frame = long_table.assign(column=long_table["metric"] + "." + long_table["key"])
+    scores = frame.pivot_table(index=list(ROW_KEYS), columns="column", values="value", aggfunc="first")
+    scores.columns.name = None
+    configs = frame[config_names].drop_duplicates(subset=list(ROW_KEYS)).set_index(list(ROW_KEYS))
+    wide = configs.join(scores).reset_index()
+    return _order_columns(wide, sorted(scores.columns))
+
+
+def to_long(table):
+    """The long layout of a wide or long table (score columns contain a dot)."""
+    if {"metric", "key", "value"} <= set(table.columns):
+        return table
+    score_names = [c for c in table.columns if _is_score_column(c)]
+    config_names = [c for c in table.columns if c not in score_names]
+    long_table = table.melt(id_vars=config_names, value_vars=score_names, var_name="column", value_name="value")
+    long_table = long_table.dropna(subset=["value"])
+    split = long_table["column"].str.split(".", n=1, expand=True)
+    long_table = long_table.assign(metric=split[0], key=split[1]).drop(columns="column")
+    return _order_columns(long_table, ["metric", "key", "value"])
+
+
+def ensure_wide(table):
+    if {"metric", "key", "value"} <= set(table.columns):
+        return to_wide(table)
+    return table
+
+
+def save(table, path):
+    """Writes the table; the format follows the extension (.csv, .json, .parquet)."""
+    extension = os.path.splitext(path)[1].lower()
+    if extension == ".csv":
+        layout.write_text_atomic(path, table.to_csv(index=False))
+    elif extension == ".json":
+        layout.write_text_atomic(path, table.to_json(orient="records", indent=1) + "\n")
+    elif extension == ".parquet":
+        _require_pyarrow()
+        buffer = io.BytesIO()
+        table.to_parquet(buffer, index=False)
+        layout.write_bytes_atomic(path, buffer.getvalue())
+    else:
+        raise UserError(f"cannot write '{path}': name the output file with one of {', '.join(FORMATS)}.")
+    return path
+
+
+def load(path, table_layout="wide") -> pd.DataFrame:
+    """A results table from a results folder or a saved .csv/.json/.parquet table."""
+    if tf.io.gfile.isdir(path):
+        return collect(path, table_layout).table
+    if not tf.io.gfile.exists(path):
+        raise MissingFileError(f"results '{path}' do not exist; pass a results folder or a table from bin/aggregate.")
+    extension = os.path.splitext(path)[1].lower()
+    if extension == ".csv":
+        with tf.io.gfile.GFile(path, "r") as handle:
+            table = pd.read_csv(handle)
+    elif extension == ".json":
+        with tf.io.gfile.GFile(path, "r") as handle:
+            table = pd.DataFrame(json.load(handle))
+    elif extension == ".parquet":
+        _require_pyarrow()
+        with tf.io.gfile.GFile(path, "rb") as handle:
+            table = pd.read_parquet(io.BytesIO(handle.read()))
+    else:
+        raise UserError(f"cannot read '{path}': give a results folder or a {', '.join(FORMATS)} table.")
+    return ensure_wide(table) if table_layout == "wide" else to_long(table)
+
+
+def _result_files(input_dir):
+    patterns = ("*/metrics/*/*.json", "metrics/*/*.json")
+    for pattern in patterns:
+        yield from tf.io.gfile.glob(layout.join(input_dir, pattern))
+
+
+def _score_rows(path, config):
+    representation, metric, scores, columns = read_metric_result(path)
+    base = dict(config, representation=representation, **columns)
+    return [dict(base, metric=metric, key=key, value=value) for key, value in scores.items()]
+
+
+def _sorted(table):
+    """Rows in model_num order (runs without one last), then representation; folder names sort 10 < 2."""
+    keys = [c for c in ("model_num", "run", "representation", "metric", "key") if c in table.columns]
+    return table.sort_values(keys, na_position="last", kind="stable").reset_index(drop=True)
+
+
+def _is_score_column(name):
+    return "." in name and not name.startswith("hparams.")
+
+
+def _order_columns(table, last):
+    """Identity columns, config columns (the hyperparameters together), then `last`."""
+    first = [c for c in ("run", "model_num", "study", "representation") if c in table.columns]
+    middle = [c for c in table.columns if c not in first and c not in last]
+    hparams = sorted(c for c in middle if c.startswith("hparams."))
+    middle = [c for c in middle if c not in hparams]
+    at = middle.index("hparam_name") if "hparam_name" in middle else len(middle)
+    middle = middle[:at] + hparams + middle[at:]
+    return table[first + middle + [c for c in last if c in table.columns]]
+
+
+def _reason(error):
+    if isinstance(error, json.JSONDecodeError):
+        return f"not valid JSON: {error.msg.lower()}, line {error.lineno}"
+    if isinstance(error, KeyError):
+        return f"missing entry {error}"
+    if isinstance(error, tf.errors.NotFoundError):
+        return f"{error.message.split(';')[0]} not found"
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def _require_pyarrow():
+    try:
+        import pyarrow  # noqa: F401  (pandas needs it for parquet)
+    except ImportError:
+        raise UserError(
+            "writing or reading .parquet needs pyarrow: pip install pyarrow, or use .csv / .json.") from None

@@ -1,0 +1,235 @@
+"""The main figures of Locatello et al. (ICML 2019) from any results table.
+
+1. `rank_correlation.png`: Spearman rank correlation between the disentanglement
+   scores across models, one matrix per data set (paper Fig. 2 / Fig. 12).
+2. `score_distributions.png`: the spread of each score per method and data set
+   (paper Fig. 7).
+3. `score_vs_regularization_<dataset>.png`: each score against the method's
+   regularisation strength (paper Fig. 8).
+4. `total_correlation_sampled_vs_mean.png`: Gaussian total correlation of the
+   sampled and of the mean representation against the regularisation strength
+   (paper Fig. 1).
+
+Figures 1-3 use the mean representation, as the paper's scores do. Input is a
+wide table (`disent_tf.study.aggregate`); a long one is converted. Figures are
+drawn on `matplotlib.figure.Figure` objects (Agg, no pyplot state) and written
+through tf.io.gfile.
+"""
+
+import io
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from disent_tf.study import aggregate, layout
+
+# The scores the paper compares (Section 5), as (label, wide column).
+HEADLINE_SCORES = (
+    ("BetaVAE score", "beta_vae.eval_accuracy"),
+    ("FactorVAE score", "factor_vae.eval_accuracy"),
+    ("MIG", "mig.discrete_mig"),
+    ("DCI Disentanglement", "dci.disentanglement"),
+    ("Modularity", "modularity.modularity_score"),
+    ("SAP", "sap.SAP_score"),
+)
+TOTAL_CORRELATION = "unsupervised.gaussian_total_correlation"
+
+METHOD_LABELS = {  # in the study's order
+    "beta_vae": "β-VAE",
+    "factor_vae": "FactorVAE",
+    "dip_vae_i": "DIP-VAE-I",
+    "dip_vae_ii": "DIP-VAE-II",
+    "beta_tc_vae": "β-TCVAE",
+    "annealed_vae": "AnnealedVAE",
+}
+HPARAM_LABELS = {"beta": "β", "gamma": "γ", "lambda_od": "λ_od", "c_max": "C_max"}
+DPI = 80
+
+
+def plot_all(table, output_dir, log=print):
+    """Writes every figure the table has the columns for; returns the paths written."""
+    table = aggregate.ensure_wide(table)
+    written = []
+    figures = [("rank_correlation.png", rank_correlation_figure(table)),
+               ("score_distributions.png", score_distribution_figure(table))]
+    figures += [(f"score_vs_regularization_{name}.png", figure)
+                for name, figure in score_vs_regularization_figures(table)]
+    figures.append(("total_correlation_sampled_vs_mean.png", total_correlation_figure(table)))
+    for file_name, figure in figures:
+        if isinstance(figure, str):
+            log(f"skipped {file_name}: {figure}")
+            continue
+        path = layout.join(output_dir, file_name)
+        save_png(figure, path)
+        written.append(path)
+        log(f"wrote {path}")
+    return written
+
+
+def rank_correlation_figure(table):
+    """Fig. 2 style: per data set, Spearman correlation between the headline scores."""
+    mean = _representation(table, "mean")
+    scores = _available_scores(mean)
+    if isinstance(mean, str) or len(scores) < 2:
+        return mean if isinstance(mean, str) else "needs at least two of the headline score columns"
+    datasets = [d for d in _ordered(mean["dataset"]) if (mean["dataset"] == d).sum() >= 3]
+    if not datasets:
+        return "needs at least three models of one data set to rank"
+    figure = _figure(1, len(datasets), width=4.4, height=3.9)
+    labels = [label for label, _ in scores]
+    for axis, dataset in zip(figure.axes, datasets):
+        rows = mean[mean["dataset"] == dataset]
+        matrix = rows[[column for _, column in scores]].corr(method="spearman").to_numpy()
+        image = axis.imshow(np.nan_to_num(matrix), vmin=-1, vmax=1, cmap="RdBu_r")
+        for (i, j), value in np.ndenumerate(matrix):
+            axis.text(j, i, "n/a" if np.isnan(value) else f"{value:.2f}", ha="center", va="center", fontsize=7)
+        axis.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=7)
+        axis.set_yticks(range(len(labels)), labels, fontsize=7)
+        axis.set_title(f"{dataset} ({len(rows)} models)", fontsize=9)
+    figure.colorbar(image, ax=figure.axes, shrink=0.8, label="Spearman rank correlation")
+    figure.suptitle("Rank correlation between disentanglement scores\n(mean representation)", fontsize=11)
+    return figure
+
+
+def score_distribution_figure(table):
+    """Fig. 7 style: one box per method for each score (rows) and data set (columns)."""
+    mean = _representation(table, "mean")
+    if isinstance(mean, str):
+        return mean
+    scores = _available_scores(mean)
+    if not scores or "model" not in mean.columns:
+        return "needs a model column and at least one headline score column"
+    datasets, methods = _ordered(mean["dataset"]), _methods(mean)
+    figure = _figure(len(scores), len(datasets), width=0.7 * len(methods) + 1.6, height=2.2)
+    for row, (label, column) in enumerate(scores):
+        for col, dataset in enumerate(datasets):
+            axis = figure.axes[row * len(datasets) + col]
+            rows = mean[mean["dataset"] == dataset]
+            groups = [rows.loc[rows["model"] == m, column].dropna().to_numpy() for m in methods]
+            _boxes_with_points(axis, groups)
+            axis.set_xticks(range(len(methods)), [METHOD_LABELS.get(m, m) for m in methods],
+                            rotation=45, ha="right", fontsize=7)
+            axis.set_ylabel(label if col == 0 else "", fontsize=8)
+            if row == 0:
+                axis.set_title(dataset, fontsize=9)
+    figure.suptitle("Score distribution per method\n(mean representation; box: quartiles, dots: models)", fontsize=11)
+    return figure
+
+
+def score_vs_regularization_figures(table):
+    """Fig. 8 style, one figure per data set: scores (rows) against each method's strength (columns)."""
+    mean = _representation(table, "mean")
+    if isinstance(mean, str):
+        return [("all", mean)]
+    scores = _available_scores(mean)
+    if not scores or "hparam_value" not in mean.columns or mean["hparam_value"].isna().all():
+        return [("all", "needs hparam_value and at least one headline score column")]
+    mean = mean.dropna(subset=["hparam_value"])
+    figures = []
+    for dataset in _ordered(mean["dataset"]):
+        rows = mean[mean["dataset"] == dataset]
+        methods = _methods(rows)
+        # One y scale per score, so that the methods can be compared along a row.
+        figure = _figure(len(scores), len(methods), width=2.6, height=2.1, sharey="row")
+        for row, (label, column) in enumerate(scores):
+            for col, method in enumerate(methods):
+                axis = figure.axes[row * len(methods) + col]
+                _score_by_strength(axis, rows[rows["model"] == method], column)
+                axis.set_ylabel(label if col == 0 else "", fontsize=8)
+                if row == 0:
+                    axis.set_title(METHOD_LABELS.get(method, method), fontsize=9)
+                if row == len(scores) - 1:
+                    axis.set_xlabel(_strength_label(rows[rows["model"] == method]), fontsize=8)
+        figure.suptitle(f"{dataset}: scores against regularisation strength (mean representation)", fontsize=11)
+        figures.append((dataset, figure))
+    return figures
+
+
+def total_correlation_figure(table):
+    """Fig. 1 style: Gaussian total correlation of the sampled vs the mean representation."""
+    needed = {TOTAL_CORRELATION, "representation", "hparam_value", "model", "dataset"}
+    if not needed <= set(table.columns):
+        return f"needs the columns {', '.join(sorted(needed - set(table.columns)))}"
+    rows = table.dropna(subset=[TOTAL_CORRELATION, "hparam_value"])
+    if not {"mean", "sampled"} <= set(rows["representation"]):
+        return "needs scores of both the mean and the sampled representation"
+    datasets, methods = _ordered(rows["dataset"]), _methods(rows)
+    figure = _figure(len(datasets), len(methods), width=2.6, height=2.3)
+    for row, dataset in enumerate(datasets):
+        for col, method in enumerate(methods):
+            axis = figure.axes[row * len(methods) + col]
+            subset = rows[(rows["dataset"] == dataset) & (rows["model"] == method)]
+            values = sorted(subset["hparam_value"].unique())
+            for representation, style in (("sampled", "o-"), ("mean", "s--")):
+                part = subset[subset["representation"] == representation]
+                medians = [part.loc[part["hparam_value"] == v, TOTAL_CORRELATION].median() for v in values]
+                axis.plot(range(len(values)), medians, style, label=f"{representation} representation")
+            axis.set_xticks(range(len(values)), [f"{v:g}" for v in values], fontsize=7)
+            axis.set_xlabel(_strength_label(subset), fontsize=8)
+            axis.set_title(f"{METHOD_LABELS.get(method, method)} on {dataset}", fontsize=8)
+            axis.set_ylabel("Gaussian total correlation" if col == 0 else "", fontsize=8)
+    figure.legend(*figure.axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=8)
+    figure.suptitle("Total correlation of the sampled vs the mean representation\n(median over seeds)", fontsize=11)
+    return figure
+
+
+def save_png(figure, path):
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    layout.write_bytes_atomic(path, buffer.getvalue())
+    return path
+
+
+def _figure(rows, cols, width, height, sharey=False):
+    figure = Figure(figsize=(max(cols * width + 1.0, 7.0), rows * height + 0.9), layout="constrained")
+    figure.subplots(rows, cols, squeeze=False, sharey=sharey)
+    return figure
+
+
+def _representation(table, representation):
+    missing = {"representation", "dataset"} - set(table.columns)
+    if missing:
+        return f"needs the columns {', '.join(sorted(missing))}"
+    rows = table[table["representation"] == representation]
+    return rows if len(rows) else f"has no rows of the {representation} representation"
+
+
+def _available_scores(rows):
+    if isinstance(rows, str):
+        return []
+    return [(label, column) for label, column in HEADLINE_SCORES
+            if column in rows.columns and rows[column].notna().any()]
+
+
+def _ordered(values):
+    return list(dict.fromkeys(values.dropna()))
+
+
+def _methods(rows):
+    """Methods in the paper's order, unknown ones after them."""
+    present = _ordered(rows["model"])
+    known = [m for m in METHOD_LABELS if m in present]
+    return known + [m for m in present if m not in known]
+
+
+def _boxes_with_points(axis, groups):
+    positions = [i for i, group in enumerate(groups) if len(group)]
+    if positions:
+        axis.boxplot([groups[i] for i in positions], positions=positions, widths=0.6, showfliers=False)
+    jitter = np.random.default_rng(0)  # fixed, so figures are reproducible
+    for i, group in enumerate(groups):
+        axis.plot(i + jitter.uniform(-0.15, 0.15, len(group)), group, ".", alpha=0.6, color="tab:blue")
+    axis.set_xlim(-0.6, len(groups) - 0.4)
+
+
+def _score_by_strength(axis, rows, column):
+    values = sorted(rows["hparam_value"].unique())
+    groups = [rows.loc[rows["hparam_value"] == v, column].dropna().to_numpy() for v in values]
+    _boxes_with_points(axis, groups)
+    axis.set_xticks(range(len(values)), [f"{v:g}" for v in values], fontsize=7)
+
+
+def _strength_label(rows):
+    names = _ordered(rows["hparam_name"]) if "hparam_name" in rows.columns else []
+    return HPARAM_LABELS.get(names[0], names[0]) if names else "regularisation strength"
+

@@ -1,0 +1,32 @@
+"""A synthetic results folder in the layout bin/reproduce writes (shared by the study tests)."""
+
+import numpy as np
+
+from disent_tf import study
+from disent_tf.study import layout
+
+SCORES = {
+    "beta_vae": ("train_accuracy", "eval_accuracy"),
+    "factor_vae": ("train_accuracy", "eval_accuracy", "num_active_dims"),
+    "mig": ("discrete_mig",),
+    "dci": ("disentanglement", "completeness", "informativeness_train", "informativeness_test"),
+    "sap": ("SAP_score",),
+    "modularity": ("modularity_score", "explicitness_score_train", "explicitness_score_test"),
+    "unsupervised": ("gaussian_total_correlation", "mutual_info_score"),
+}
+
+
+def write_synthetic_results(root, model_nums, study_name="unsupervised_study_v1", seed=0):
+    """Writes config.json and every metric file of both representations for each model."""
+    rng = np.random.default_rng(seed)
+    sweep = study.get(study_name)
+    for model_num in model_nums:
+        run = layout.RunLayout.for_model(str(root), model_num)
+        config = sweep.config(model_num)
+        layout.write_json(run.config_path, layout.config_record(
+            study_name, model_num, config, sweep.swept_hparam(model_num)))
+        for representation in layout.REPRESENTATIONS:
+            for metric, keys in SCORES.items():
+                scores = {key: float(rng.uniform()) for key in keys}
+                layout.write_json(run.metric_path(representation, metric), layout.metric_record(
+                    representation, metric, scores, data_source="synthetic"))

@@ -1,0 +1,72 @@
+"""bin/aggregate and disent_tf.study.aggregate on a synthetic results folder."""
+
+import json
+import sys
+
+import pandas as pd
+import pytest
+
+from disent_tf.errors import MissingFileError, UserError
+from disent_tf.study import aggregate
+
+
+def test_wide_table_has_one_row_per_model_and_representation(synthetic_results):
+    table = aggregate.load(str(synthetic_results))
+    assert len(table) == 24 * 2
+    assert set(table["representation"]) == {"mean", "sampled"}
+    for column in ("model_num", "model", "dataset", "seed", "steps", "hparams.beta", "hparam_name",
+                   "hparam_value", "mig.discrete_mig", "dci.disentanglement", "data_source"):
+        assert column in table.columns, column
+    row = table[(table["model_num"] == 300) & (table["representation"] == "mean")].iloc[0]
+    assert (row["model"], row["hparam_name"], row["hparam_value"], row["hparams.gamma"]) == (
+        "factor_vae", "gamma", 10, 10)
+
+
+def test_long_table_round_trips_to_wide(synthetic_results):
+    long_table = aggregate.load(str(synthetic_results), table_layout="long")
+    wide = aggregate.load(str(synthetic_results))
+    assert len(long_table) == 48 * 16  # 16 score keys in conftest.SCORES
+    assert {"metric", "key", "value"} <= set(long_table.columns)
+    back = aggregate.to_wide(long_table)
+    pd.testing.assert_frame_equal(back.sort_index(axis=1), wide.sort_index(axis=1), check_dtype=False)
+
+
+@pytest.mark.parametrize("extension", [".csv", ".json", ".parquet"])
+def test_saved_tables_load_back(synthetic_results, tmp_path, extension):
+    pytest.importorskip("pyarrow") if extension == ".parquet" else None
+    table = aggregate.load(str(synthetic_results))
+    path = aggregate.save(table, str(tmp_path / f"results{extension}"))
+    loaded = aggregate.load(path)
+    assert list(loaded.columns) == list(table.columns)
+    assert loaded["mig.discrete_mig"].tolist() == pytest.approx(table["mig.discrete_mig"].tolist())
+
+
+def test_parquet_without_pyarrow_is_one_sentence(synthetic_results, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # makes `import pyarrow` fail
+    with pytest.raises(UserError, match="needs pyarrow"):
+        aggregate.save(aggregate.load(str(synthetic_results)), str(tmp_path / "results.parquet"))
+
+
+def test_unknown_extension_is_refused(synthetic_results, tmp_path):
+    with pytest.raises(UserError, match=".csv, .json, .parquet"):
+        aggregate.save(aggregate.load(str(synthetic_results)), str(tmp_path / "results.xlsx"))
+
+
+def test_corrupt_result_files_are_skipped_and_named(synthetic_results):
+    corrupt = synthetic_results / "0" / "metrics" / "mean" / "mig.json"
+    corrupt.write_text('{"representation": "mean", "metric": "mig", "sco')
+    no_scores = synthetic_results / "250" / "metrics" / "sampled" / "sap.json"
+    no_scores.write_text(json.dumps({"representation": "sampled", "metric": "sap"}))
+    result = aggregate.collect(str(synthetic_results))
+    assert result.skipped == [f"{corrupt} (not valid JSON: unterminated string starting at, line 1)",
+                              f"{no_scores} (missing entry 'scores')"]
+    assert len(result.table) == 48
+    mean_0 = result.table[(result.table["model_num"] == 0) & (result.table["representation"] == "mean")].iloc[0]
+    assert pd.isna(mean_0["mig.discrete_mig"]) and not pd.isna(mean_0["dci.disentanglement"])
+
+
+def test_a_missing_folder_is_one_sentence(tmp_path):
+    with pytest.raises(MissingFileError, match="does not exist; pass the --output_dir of bin/reproduce"):
+        aggregate.collect(str(tmp_path / "nowhere"))
+    with pytest.raises(MissingFileError, match="do not exist; pass a results folder or a table"):
+        aggregate.load(str(tmp_path / "nowhere.csv"))

@@ -1,0 +1,176 @@
+"""bin/reproduce and disent_tf.study.reproduce: a tiny real reproduction, reruns, refusals."""
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from disent_tf import study
+from disent_tf.errors import UserError
+from disent_tf.study import layout, reproduce
+from disent_tf.visualize.model import latent_traversals
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SMOKE = study.get("smoke")
+MODEL_NUM = 2  # factor_vae: two optimizers, the most moving parts
+TINY = {"steps": 20, "batch_size": 8, "checkpoint_every": 10}
+# Cheap metrics at the smallest sample counts; the study's list is tested by name below.
+PROTOCOL = reproduce.Protocol(metrics=("mig", "sap", "unsupervised"), sample_scale=0.01, num_workers=1)
+
+
+def run_bin(name, *flags):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    return subprocess.run([sys.executable, str(REPO / "bin" / name), *flags],
+                          capture_output=True, text=True, timeout=300, env=env)
+
+
+@pytest.fixture(scope="module")
+def reproduced(tmp_path_factory):
+    """One tiny reproduction of a smoke model, shared by the tests below."""
+    output_dir = tmp_path_factory.mktemp("reproduce") / "output"
+    lines = []
+    stages = reproduce.reproduce(SMOKE, MODEL_NUM, str(output_dir), TINY, PROTOCOL, log=lines.append)
+    return output_dir, stages, lines
+
+
+def test_reproduction_writes_every_result_file(reproduced):
+    output_dir, stages, lines = reproduced
+    run = layout.RunLayout.for_model(str(output_dir), MODEL_NUM)
+    assert stages == {"train": "done", "export": "done", "metrics": "done", "visualizations": "done"}
+    record = json.loads(pathlib.Path(run.config_path).read_text())
+    assert record["study"] == "smoke" and record["model_num"] == MODEL_NUM
+    assert record["train_config"]["model"] == "factor_vae" and record["train_config"]["steps"] == 20
+    assert json.loads(pathlib.Path(run.train_results_path).read_text())["step"] == 20
+    assert list(pathlib.Path(run.model_dir, "checkpoints").glob("*.index"))
+    assert list(pathlib.Path(run.model_dir, "summaries").iterdir())
+    assert pathlib.Path(run.export_root, str(MODEL_NUM), "1", "saved_model.pb").exists()
+    for representation in ("mean", "sampled"):
+        for metric in PROTOCOL.metrics:
+            result = json.loads(pathlib.Path(run.metric_path(representation, metric)).read_text())
+            assert result["representation"] == representation and result["metric"] == metric
+            assert result["scores"] and result["sample_scale"] == 0.01
+    for name in ("reconstructions.png", "samples.png", "traversals.png", "traversals.gif"):
+        assert pathlib.Path(run.visualizations_dir, name).stat().st_size > 500, name
+    assert any("training factor_vae" in line for line in lines)
+
+
+def test_rerun_does_no_training(reproduced):
+    output_dir, _, _ = reproduced
+    run = layout.RunLayout.for_model(str(output_dir), MODEL_NUM)
+    before = os.stat(run.train_results_path).st_mtime_ns
+    lines = []
+    stages = reproduce.reproduce(SMOKE, MODEL_NUM, str(output_dir), TINY, PROTOCOL, log=lines.append)
+    assert stages == {"train": "skipped", "export": "skipped", "metrics": "skipped", "visualizations": "skipped"}
+    assert os.stat(run.train_results_path).st_mtime_ns == before
+    assert not any("training factor_vae" in line for line in lines)
+
+
+def test_a_different_config_in_the_same_folder_is_refused(reproduced):
+    output_dir, _, _ = reproduced
+    with pytest.raises(UserError, match=r"different config for this model \(steps 20 -> 40\)"):
+        reproduce.reproduce(SMOKE, MODEL_NUM, str(output_dir), dict(TINY, steps=40), PROTOCOL)
+    other_protocol = reproduce.Protocol(metrics=PROTOCOL.metrics, sample_scale=0.5)
+    with pytest.raises(UserError, match="evaluation"):
+        reproduce.reproduce(SMOKE, MODEL_NUM, str(output_dir), TINY, other_protocol)
+
+
+def test_bin_aggregate_turns_the_run_into_a_table(reproduced, tmp_path):
+    output_dir = tmp_path / "output"
+    shutil.copytree(reproduced[0], output_dir)
+    corrupt = output_dir / "7" / "metrics" / "mean" / "mig.json"
+    corrupt.parent.mkdir(parents=True)
+    corrupt.write_text("{not json")
+    table_path = tmp_path / "results.csv"
+    result = run_bin("aggregate", f"--input={output_dir}", f"--output={table_path}")
+    assert result.returncode == 0, result.stderr
+    assert "skipped 1 unreadable result file(s):" in result.stderr and str(corrupt) in result.stderr
+    table = pd.read_csv(table_path)
+    assert sorted(table["representation"]) == ["mean", "sampled"]
+    for column in ("model_num", "study", "model", "dataset", "seed", "steps", "batch_size", "hparams.gamma",
+                   "hparam_name", "hparam_value", "data_source", "mig.discrete_mig", "sap.SAP_score",
+                   "unsupervised.gaussian_total_correlation"):
+        assert column in table.columns, column
+    assert set(table["model"]) == {"factor_vae"} and set(table["hparam_value"]) == {10.0}
+
+
+def test_evaluating_an_existing_run_scores_it_without_training(reproduced, tmp_path):
+    output_dir, _, _ = reproduced
+    model_dir = layout.RunLayout.for_model(str(output_dir), MODEL_NUM).model_dir
+    protocol = reproduce.Protocol(metrics=("unsupervised",), sample_scale=0.01, num_workers=1, visualize=False)
+    lines = []
+    stages = reproduce.evaluate_existing(model_dir, str(tmp_path), SMOKE, protocol, log=lines.append)
+    assert stages == {"export": "done", "metrics": "done"}
+    run = layout.RunLayout(str(tmp_path / "model"))
+    assert json.loads(pathlib.Path(run.config_path).read_text())["swept_hparam"] == {"name": "gamma", "value": 10.0}
+    assert pathlib.Path(run.metric_path("sampled", "unsupervised")).exists()
+    assert not any("training" in line for line in lines)
+
+
+def test_only_print_prints_the_config_and_trains_nothing(tmp_path):
+    result = run_bin("reproduce", "--model_num=0", "--only_print", f"--output_dir={tmp_path / 'out'}")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["train_config"]["model"] == "beta_vae" and record["train_config"]["hparams"] == {"beta": 1.0}
+    assert record["train_config"]["steps"] == 300_000 and record["model_num"] == 0
+    assert not (tmp_path / "out").exists()
+    shard = run_bin("reproduce", "--study=smoke", "--task_index=1", "--num_tasks=3", "--only_print",
+                    f"--output_dir={tmp_path / 'out'}")
+    assert shard.returncode == 0, shard.stderr
+    printed = json.loads("[" + shard.stdout.replace("}\n{", "},{") + "]")
+    assert [record["model_num"] for record in printed] == [1, 4]
+    assert printed[0]["evaluation"]["sample_scale"] == SMOKE.evaluation_options()["sample_scale"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_flags_are_one_sentence(tmp_path):
+    result = run_bin("reproduce", "--model_num=12600", f"--output_dir={tmp_path}")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: model_num 12600 is out of range for study 'unsupervised_study_v1': use a value from 0 to 12599.")
+
+
+def test_study_protocol_scores_every_metric_of_the_evaluation():
+    from disent_tf.evaluation import evaluate
+
+    assert reproduce.study_protocol(study.get("unsupervised_study_v1")).metrics == ("all",)
+    assert evaluate.parse_metrics(("all",)) == ["beta_vae", "factor_vae", "mig", "dci", "sap", "modularity",
+                                                "downstream_lr", "downstream_gbt", "unsupervised"]
+    smoke = reproduce.study_protocol(SMOKE, sample_scale=0.5)
+    assert smoke.sample_scale == 0.5 and "dci" in smoke.metrics
+
+
+def test_bin_visualize_finds_the_runs_export(reproduced, tmp_path):
+    output_dir, _, _ = reproduced
+    result = run_bin("visualize", f"--model_dir={output_dir / str(MODEL_NUM)}", f"--output_dir={tmp_path}",
+                     "--num_images=8", "--num_values=5")
+    assert result.returncode == 0, result.stderr
+    for name in ("reconstructions.png", "samples.png", "traversals.png", "traversals.gif"):
+        assert (tmp_path / name).stat().st_size > 500 and str(tmp_path / name) in result.stdout
+    traversals = Image.open(tmp_path / "traversals.png")
+    # 10 latent rows x 5 values of 64x64 images, scale 2, 2-pixel padding.
+    assert traversals.size == (2 * (5 * 66 + 2), 2 * (10 * 66 + 2))
+    assert Image.open(tmp_path / "traversals.gif").n_frames == 5 + 3
+
+
+def test_latent_traversals_move_one_dimension_at_a_time():
+    class CodesAsImages:
+        num_latent = 3
+
+        def decode(self, latents):
+            return latents[:, None, None, :]
+
+    values = np.linspace(-2, 2, 5, dtype=np.float32)
+    base = np.array([0.5, -1.0, 3.0], np.float32)
+    strips = latent_traversals(CodesAsImages(), base, values)
+    assert strips.shape == (3, 5, 1, 1, 3)
+    for dimension in range(3):
+        expected = np.repeat(base[None], 5, axis=0)
+        expected[:, dimension] = values
+        np.testing.assert_array_equal(strips[dimension, :, 0, 0], expected)

@@ -153,10 +153,8 @@ class DSprites(GroundTruthData):
         return binary
 
 
-class ColorDSprites(DSprites):
-    """The sprite is coloured with a random RGB colour uniform in [0.5, 1]^3 (not a factor)."""
-
-    name = "color_dsprites"
+class _RGBVariant(DSprites):
+    """The variants with random colour, noise or background: RGB, and random given the factors."""
 
     @property
     def observation_shape(self):
@@ -165,6 +163,12 @@ class ColorDSprites(DSprites):
     @property
     def deterministic(self):
         return False
+
+
+class ColorDSprites(_RGBVariant):
+    """The sprite is coloured with a random RGB colour uniform in [0.5, 1]^3 (not a factor)."""
+
+    name = "color_dsprites"
 
     def _decorate(self, binary, rng):
         color = rng.uniform(0.5, 1, [binary.shape[0], 1, 1, 3])
@@ -175,18 +179,10 @@ class ColorDSprites(DSprites):
         return binary * color
 
 
-class NoisyDSprites(DSprites):
+class NoisyDSprites(_RGBVariant):
     """White sprite on per-pixel uniform noise: min(sprite + noise, 1)."""
 
     name = "noisy_dsprites"
-
-    @property
-    def observation_shape(self):
-        return (64, 64, 3)
-
-    @property
-    def deterministic(self):
-        return False
 
     def _decorate(self, binary, rng):
         noise = rng.uniform(0, 1, [binary.shape[0], 64, 64, 3])
@@ -211,7 +207,7 @@ def load_scream(path):
     return scream
 
 
-class ScreamDSprites(DSprites):
+class ScreamDSprites(_RGBVariant):
     """A random crop of The Scream, averaged with a random colour; the sprite inverts it."""
 
     name = "scream_dsprites"
@@ -220,14 +216,6 @@ class ScreamDSprites(DSprites):
         # Look for the picture first: a missing file should fail before any rendering work.
         self._scream = load_scream(files.require(data_dir, "scream_dsprites", SCREAM_FILE, "scream.jpg"))
         super().__init__(data_dir, factor_columns, name, images)
-
-    @property
-    def observation_shape(self):
-        return (64, 64, 3)
-
-    @property
-    def deterministic(self):
-        return False
 
     @property
     def supports_graph_sampling(self):

@@ -8,13 +8,12 @@ starts from `numpy.random.RandomState(seed)`, as the study's evaluation did.
 leaves no partial file.
 """
 
-import platform
 import posixpath
 import time
 
 import numpy as np
 
-import disent_tf
+from disent_tf import records
 from disent_tf.errors import UserError
 from disent_tf.evaluation import parallel, representation as representation_lib, sampling
 from disent_tf.evaluation.metrics import METRICS, names as metric_names
@@ -113,9 +112,9 @@ def evaluate(data, representation_fn, metrics=("all",), seed=0, kind="mean", num
         "seed": seed,
         "sample_scale": sample_scale,
         "comparable_with_study": sample_scale == 1.0,
-        "metric_arguments": {name: _jsonable(args) for name, args in arguments.items()},
+        "metric_arguments": {name: records.plain(args) for name, args in arguments.items()},
         "data": data_description(data),
-        "versions": versions(),
+        "versions": records.library_versions(),
     }
 
 
@@ -184,35 +183,9 @@ def data_description(data):
             "factor_sizes": [int(s) for s in data.factor_sizes], "deterministic": bool(data.deterministic)}
 
 
-def versions():
-    """Versions that can move the numbers (scikit-learn's estimators above all)."""
-    import scipy
-    import sklearn
-
-    found = {"disent_tf": disent_tf.__version__, "python": platform.python_version(),
-             "numpy": np.__version__, "scipy": scipy.__version__, "scikit-learn": sklearn.__version__}
-    try:
-        import tensorflow as tf
-        found["tensorflow"] = tf.__version__
-    except ImportError:  # scoring a code table or a callable needs no TensorFlow
-        pass
-    return found
-
-
 def write_results(results, path):
     """Writes `results` as JSON to `path` through a temporary name (any tf.io.gfile path)."""
-    import json
-
-    import tensorflow as tf
-
-    directory = posixpath.dirname(path)
-    if directory:
-        tf.io.gfile.makedirs(directory)
-    temporary = f"{path}.tmp-{int(time.time() * 1e6)}"
-    with tf.io.gfile.GFile(temporary, "w") as handle:
-        handle.write(json.dumps(_jsonable(results), indent=2, sort_keys=False, allow_nan=True) + "\n")
-    tf.io.gfile.rename(temporary, path, overwrite=True)
-    return path
+    return records.write_json(path, results, sort_keys=False)
 
 
 def format_table(results_by_kind):
@@ -239,16 +212,6 @@ def _format_value(value):
     if value is None:
         return "-"
     return f"{value:.4f}" if isinstance(value, float) else str(value)
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 # --- the bin/evaluate job ------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import tensorflow as tf
 
 from disent_tf.errors import MissingFileError
 from disent_tf.errors import UserError
-from disent_tf.training import files
+from disent_tf import records
 
 METADATA_FILE = "disent_tf.json"
 KINDS = ("mean", "sampled")
@@ -51,7 +51,7 @@ def export(model, export_dir, config, data):
     try:
         _archive(model, data.observation_shape).write_out(temporary, verbose=False)
         tf.io.gfile.makedirs(f"{temporary}/assets")
-        files.write_json(f"{temporary}/assets/{METADATA_FILE}", _metadata(config, data, model))
+        records.write_json(f"{temporary}/assets/{METADATA_FILE}", _metadata(config, data, model))
         tf.io.gfile.rename(temporary, export_dir)
     finally:
         if tf.io.gfile.exists(temporary):
@@ -73,7 +73,7 @@ def read_metadata(export_dir):
     path = f"{str(export_dir).rstrip('/')}/assets/{METADATA_FILE}"
     if not tf.io.gfile.exists(path):
         raise MissingFileError(f"{export_dir} has no assets/{METADATA_FILE}; it was not written by disent_tf's export.")
-    return files.read_json(path)
+    return records.read_json(path)
 
 
 def load_representation(export_dir, kind="mean", batch_size=256, seed=0):
@@ -164,22 +164,11 @@ def _metadata(config, data, model):
             "observation_shape": [int(size) for size in data.observation_shape],
             "data_source": data.data_source,
         },
-        "model": _plain(model.get_config()),
+        "model": records.plain(model.get_config()),
         "num_latent": int(model.num_latent),
         "signatures": ["serving_default", "sampled", "gaussian_encoder", "decode", "reconstruct"],
-        "versions": files.library_versions(),
+        "versions": records.library_versions(),
     }
-
-
-def _plain(value):
-    """JSON-ready copy: tuples to lists, numpy scalars to Python numbers."""
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def _check_saved_model(export_dir):

@@ -126,14 +126,14 @@ def save(table, path):
     """Writes the table; the format follows the extension (.csv, .json, .parquet)."""
     extension = os.path.splitext(path)[1].lower()
     if extension == ".csv":
-        layout.write_text_atomic(path, table.to_csv(index=False))
+        layout.write_text(path, table.to_csv(index=False))
     elif extension == ".json":
-        layout.write_text_atomic(path, table.to_json(orient="records", indent=1) + "\n")
+        layout.write_text(path, table.to_json(orient="records", indent=1) + "\n")
     elif extension == ".parquet":
         _require_pyarrow()
         buffer = io.BytesIO()
         table.to_parquet(buffer, index=False)
-        layout.write_bytes_atomic(path, buffer.getvalue())
+        layout.write_bytes(path, buffer.getvalue())
     else:
         raise UserError(f"cannot write '{path}': name the output file with one of {', '.join(FORMATS)}.")
     return path

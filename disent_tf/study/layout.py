@@ -14,9 +14,9 @@ TensorFlow is imported on first file access, not with this module, so that
 """
 
 import dataclasses
-import json
 import os
-import uuid
+
+from disent_tf.records import read_json, write_bytes, write_json, write_text  # noqa: F401 (the run files' I/O)
 
 REPRESENTATIONS = ("mean", "sampled")
 
@@ -82,43 +82,6 @@ def exists(path):
 
 def glob(pattern):
     return gfile().glob(pattern)
-
-
-def write_text_atomic(path, text):
-    """Writes `text` to a temporary name next to `path`, then renames it into place."""
-    directory = os.path.dirname(path)
-    if directory:
-        gfile().makedirs(directory)
-    temporary = f"{path}.tmp-{uuid.uuid4().hex}"
-    with gfile().GFile(temporary, "w") as handle:
-        handle.write(text)
-    gfile().rename(temporary, path, overwrite=True)
-
-
-def write_bytes_atomic(path, payload):
-    directory = os.path.dirname(path)
-    if directory:
-        gfile().makedirs(directory)
-    temporary = f"{path}.tmp-{uuid.uuid4().hex}"
-    with gfile().GFile(temporary, "wb") as handle:
-        handle.write(payload)
-    gfile().rename(temporary, path, overwrite=True)
-
-
-def write_json(path, value):
-    write_text_atomic(path, json.dumps(value, indent=2, sort_keys=True, default=_plain) + "\n")
-
-
-def read_json(path):
-    with gfile().GFile(path, "r") as handle:
-        return json.load(handle)
-
-
-def _plain(value):
-    """JSON fallback for numpy scalars and arrays in result dicts."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
 def config_record(study, model_num, config, swept_hparam=None, evaluation=None):

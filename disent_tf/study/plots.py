@@ -176,7 +176,7 @@ def total_correlation_figure(table):
 def save_png(figure, path):
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
-    layout.write_bytes_atomic(path, buffer.getvalue())
+    layout.write_bytes(path, buffer.getvalue())
     return path
 
 

@@ -3,7 +3,7 @@
 import tensorflow as tf
 
 from disent_tf.errors import UserError
-from disent_tf.training import files
+from disent_tf import records
 from disent_tf.training import trainer
 from disent_tf.training.config import STUDY_HPARAMS
 
@@ -64,7 +64,7 @@ def _previous_export(output_dir):
     path = f"{output_dir.rstrip('/')}/train_results.json"
     if not tf.io.gfile.exists(path):
         return None
-    results = files.read_json(path)
+    results = records.read_json(path)
     export_dir = results.get("export_dir")
     if export_dir and tf.saved_model.contains_saved_model(export_dir):
         return export_dir, results.get("step")

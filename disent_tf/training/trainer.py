@@ -31,7 +31,7 @@ import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
 from disent_tf.errors import UserError
-from disent_tf.training import files
+from disent_tf import records
 from disent_tf.training import inputs
 from disent_tf.training import strategy as strategies
 from disent_tf.training.config import TrainConfig
@@ -98,7 +98,7 @@ def train(config, data=None, model_factory=None, log=print):
     start_step = _restore(checkpoint, step, config, log)
     if chief:
         tf.io.gfile.makedirs(config.output_dir)
-        files.write_json(_join(config.output_dir, "config.json"), config.to_dict())
+        records.write_json(_join(config.output_dir, "config.json"), config.to_dict())
     save = _checkpoint_saver(checkpoint, config.output_dir, strategy, chief)
     writer = (tf.summary.create_file_writer(_join(config.output_dir, "summaries")) if chief
               else tf.summary.create_noop_writer())
@@ -111,7 +111,7 @@ def train(config, data=None, model_factory=None, log=print):
 
     results = {
         "config": config.to_dict(),
-        "versions": files.library_versions(),
+        "versions": records.library_versions(),
         "final_losses": {name: float(value) for name, value in sorted(losses.items())},
         "start_step": start_step,
         "step": int(step.numpy()),
@@ -128,7 +128,7 @@ def train(config, data=None, model_factory=None, log=print):
     if chief:
         if not losses:
             results["final_losses"] = _previous_final_losses(config.output_dir)
-        files.write_json(_join(config.output_dir, "train_results.json"), results)
+        records.write_json(_join(config.output_dir, "train_results.json"), results)
     return results
 
 
@@ -219,9 +219,9 @@ def restore_model(config, data, model_factory=None):
 def record_export(output_dir, export_dir):
     """Adds the SavedModel's path to the run's train_results.json (atomically)."""
     path = _join(output_dir, "train_results.json")
-    results = files.read_json(path)
+    results = records.read_json(path)
     results["export_dir"] = export_dir
-    files.write_json(path, results)
+    records.write_json(path, results)
 
 
 # ---------------------------------------------------------------------------- loop
@@ -356,7 +356,7 @@ def _check_same_run(config):
     path = _join(config.output_dir, "config.json")
     if not tf.io.gfile.exists(path):
         return
-    previous = files.read_json(path)
+    previous = records.read_json(path)
     current = config.to_dict()
     changed = sorted(name for name in set(previous) | set(current)
                      if name not in RESUMABLE_FIELDS and _normalised(previous.get(name)) != _normalised(current.get(name)))
@@ -398,7 +398,7 @@ def _checkpoint_saver(checkpoint, output_dir, strategy, chief):
 def _previous_final_losses(output_dir):
     path = _join(output_dir, "train_results.json")
     if tf.io.gfile.exists(path):
-        return files.read_json(path).get("final_losses", {})
+        return records.read_json(path).get("final_losses", {})
     return {}
 
 

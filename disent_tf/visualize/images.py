@@ -6,12 +6,11 @@ and no half-written file is ever left behind.
 """
 
 import io
-import uuid
 
 import numpy as np
-import tensorflow as tf
 from PIL import Image
 
+from disent_tf import records
 from disent_tf.errors import UserError
 
 
@@ -46,22 +45,11 @@ def upscale(canvas, factor):
     return canvas if factor <= 1 else np.repeat(np.repeat(canvas, factor, axis=0), factor, axis=1)
 
 
-def write_atomically(path, data):
-    """Writes bytes to `path` through a temporary name in the same folder."""
-    folder = path.rsplit("/", 1)[0] if "/" in path else "."
-    tf.io.gfile.makedirs(folder)
-    temporary = f"{path}.tmp-{uuid.uuid4().hex}"
-    with tf.io.gfile.GFile(temporary, "wb") as handle:
-        handle.write(data)
-    tf.io.gfile.rename(temporary, path, overwrite=True)
-    return path
-
-
 def save_png(path, canvas):
     """Writes a uint8 (H, W, 3) canvas as PNG; returns the path."""
     buffer = io.BytesIO()
     Image.fromarray(np.asarray(canvas, dtype=np.uint8)).save(buffer, format="PNG")
-    return write_atomically(str(path), buffer.getvalue())
+    return records.write_bytes(str(path), buffer.getvalue())
 
 
 def save_grid(path, images, columns=8, scale=2, padding=2):
@@ -86,4 +74,4 @@ def save_gif(path, frames, duration_ms=100, scale=2):
     buffer = io.BytesIO()
     pictures[0].save(buffer, format="GIF", save_all=True, append_images=pictures[1:],
                      duration=int(duration_ms), loop=0)
-    return write_atomically(str(path), buffer.getvalue())
+    return records.write_bytes(str(path), buffer.getvalue())

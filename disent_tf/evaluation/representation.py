@@ -168,19 +168,6 @@ class CodeTable(Encoder):
         raise UserError(f"{self.description} holds codes for grid indices only; it cannot encode images.")
 
 
-class RepresentationFunction:
-    """A plain callable observations -> codes of one kind, for use outside the samplers."""
-
-    def __init__(self, encoder, kind="mean", seed=0):
-        encoder.check_kind(kind)
-        self.encoder = encoder
-        self.kind = kind
-        self.noise_rng = np.random.default_rng(seed)
-
-    def __call__(self, observations):
-        return self.encoder.codes(self.encoder.encode(observations), self.kind, self.noise_rng)
-
-
 def from_callable(function, batch_size=DEFAULT_BATCH_SIZE, deterministic=True):
     """Encoder for any callable (n, H, W, C) float32 -> (n, num_codes); kind `mean` only."""
     return FunctionEncoder(function, batch_size, deterministic)

@@ -45,9 +45,7 @@ def conv_encoder(input_shape, num_latent, seed=None):
         )(hidden)
     hidden = keras.layers.Flatten()(hidden)
     hidden = _dense(256, init, "relu", name="e5")(hidden)
-    mean = _dense(num_latent, init, name="means")(hidden)
-    logvar = _dense(num_latent, init, name="log_var")(hidden)
-    return keras.Model(images, [mean, logvar], name="encoder")
+    return _gaussian_encoder_model(images, hidden, num_latent, init)
 
 
 def fc_encoder(input_shape, num_latent, seed=None):
@@ -57,6 +55,11 @@ def fc_encoder(input_shape, num_latent, seed=None):
     hidden = keras.layers.Flatten()(images)
     hidden = _dense(1200, init, "relu", name="e1")(hidden)
     hidden = _dense(1200, init, "relu", name="e2")(hidden)
+    return _gaussian_encoder_model(images, hidden, num_latent, init)
+
+
+def _gaussian_encoder_model(images, hidden, num_latent, init):
+    """The encoder model: mean and log-variance heads (Dense num_latent each) on `hidden`."""
     mean = _dense(num_latent, init, name="means")(hidden)
     logvar = _dense(num_latent, init, name="log_var")(hidden)
     return keras.Model(images, [mean, logvar], name="encoder")

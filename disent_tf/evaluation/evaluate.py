@@ -15,7 +15,7 @@ import numpy as np
 
 from disent_tf import records
 from disent_tf.errors import UserError
-from disent_tf.evaluation import parallel, representation as representation_lib, sampling
+from disent_tf.evaluation import gbt, parallel, representation as representation_lib, sampling
 from disent_tf.evaluation.metrics import METRICS, names as metric_names
 
 # Smallest sample counts a reduced run (sample_scale < 1) may use.
@@ -37,7 +37,7 @@ def parse_metrics(metrics):
     return [name for name in metric_names() if name in metrics]
 
 
-def metric_arguments(name, sample_scale=1.0, num_workers=1, seed=0):
+def metric_arguments(name, sample_scale=1.0, num_workers=1, seed=0, gbt_backend=gbt.DEFAULT_BACKEND):
     """Keyword arguments of metric `name`: the study defaults, sample counts scaled by `sample_scale`."""
     metric = METRICS[name]
     arguments = dict(metric.defaults)
@@ -53,6 +53,8 @@ def metric_arguments(name, sample_scale=1.0, num_workers=1, seed=0):
         arguments["num_workers"] = num_workers
     if metric.estimator_seed:
         arguments["estimator_seed"] = seed
+    if metric.fits_gbt:
+        arguments["gbt_backend"] = gbt_backend
     return arguments
 
 
@@ -72,7 +74,7 @@ def make_sampler(data, representation_fn, kind="mean", cache=True, batch_size=No
 
 
 def evaluate(data, representation_fn, metrics=("all",), seed=0, kind="mean", num_workers=None, cache=True,
-             sample_scale=1.0, encode_grid=False, progress=print):
+             sample_scale=1.0, encode_grid=False, gbt_backend=gbt.DEFAULT_BACKEND, progress=print):
     """Scores of one representation kind: {"metrics": {metric: {key: value}}, "seconds": ..., ...}.
 
     `representation_fn` is an Encoder (representation.py), a CodeSampler, or
@@ -80,9 +82,12 @@ def evaluate(data, representation_fn, metrics=("all",), seed=0, kind="mean", num
     deterministic. `num_workers` (default: all cores) fits the per-factor
     classifiers in parallel; `cache` keeps codes by grid index (deterministic
     data sets); `sample_scale` < 1 shrinks every sample count for quick runs,
-    whose numbers are NOT comparable with the study.
+    whose numbers are NOT comparable with the study; `gbt_backend` fits the
+    gradient boosted trees with evaluation/gbt.py ("numba") or scikit-learn.
     """
     names = parse_metrics(metrics)
+    if gbt_backend not in gbt.BACKENDS:
+        raise UserError(f"unknown GBT backend {gbt_backend!r}; choose from {', '.join(gbt.BACKENDS)}.")
     if not 0 < sample_scale <= 1:
         raise UserError(f"sample_scale must be in (0, 1], got {sample_scale}.")
     num_workers = parallel.default_num_workers() if num_workers is None else int(num_workers)
@@ -93,7 +98,7 @@ def evaluate(data, representation_fn, metrics=("all",), seed=0, kind="mean", num
     encoded_before = sampler.images_encoded
     if encode_grid:
         sampler.encode_grid()
-    arguments = {name: metric_arguments(name, sample_scale, num_workers, seed) for name in names}
+    arguments = {name: metric_arguments(name, sample_scale, num_workers, seed, gbt_backend) for name in names}
     if num_workers > 1:
         scores, seconds = _run_overlapped(data, sampler, names, arguments, seed, num_workers, progress, kind)
     else:
@@ -218,7 +223,7 @@ def _format_value(value):
 
 def run_from_flags(export_dir=None, serving_url=None, codes=None, kinds=("mean",), metrics="all", dataset=None,
                    data_dir=None, seed=0, num_workers=None, cache=True, encode_grid=False, batch_size=1024,
-                   sample_scale=1.0, output=None, output_dir=None, progress=print):
+                   sample_scale=1.0, gbt_backend=gbt.DEFAULT_BACKEND, output=None, output_dir=None, progress=print):
     """Loads the representation and data set named by the flags, scores them, writes and prints results.
 
     Returns {kind: results}. Every input is checked before any work starts;
@@ -234,6 +239,8 @@ def run_from_flags(export_dir=None, serving_url=None, codes=None, kinds=("mean",
         raise UserError("--output names one file; with --representation=both pass --output_dir instead.")
     if not 0 < sample_scale <= 1:
         raise UserError(f"--sample_scale must be in (0, 1], got {sample_scale}.")
+    if gbt_backend not in gbt.BACKENDS:
+        raise UserError(f"--gbt_backend must be one of {', '.join(gbt.BACKENDS)}, got {gbt_backend!r}.")
     metadata = representation_lib.read_export_metadata(export_dir) if export_dir else {}
     dataset = dataset or metadata.get("dataset", {}).get("name")
     if not dataset:
@@ -255,7 +262,8 @@ def run_from_flags(export_dir=None, serving_url=None, codes=None, kinds=("mean",
         encoder.check_kind(kind)
     source = {"export_dir": export_dir, "serving_url": serving_url, "codes": codes}
     results = evaluate_kinds(data, encoder, kinds, metrics=names, seed=seed, num_workers=num_workers,
-                             cache=cache, sample_scale=sample_scale, encode_grid=encode_grid, progress=progress)
+                             cache=cache, sample_scale=sample_scale, encode_grid=encode_grid,
+                             gbt_backend=gbt_backend, progress=progress)
     for kind in kinds:
         results[kind]["source"] = {k: v for k, v in source.items() if v}
         if metadata:

@@ -106,6 +106,8 @@ def test_bad_flags_in_process(tmp_path):
         evaluate.run_from_flags(codes="a.npy", serving_url="http://x", dataset="dsprites_full")
     with pytest.raises(UserError, match="one file"):
         evaluate.run_from_flags(codes="a.npy", dataset="dsprites_full", kinds=("mean", "sampled"), output="r.json")
+    with pytest.raises(UserError, match="--gbt_backend must be one of numba, sklearn"):
+        evaluate.run_from_flags(codes="a.npy", dataset="dsprites_full", gbt_backend="xgboost")
 
 
 def test_saved_model_without_the_signatures_is_refused(tmp_path):

@@ -111,6 +111,16 @@ def test_parallel_fits_equal_serial_fits(tiny_data):
     assert serial["metrics"] == in_processes["metrics"]
 
 
+def test_numba_and_sklearn_gradient_boosting_give_the_same_scores(tiny_data):
+    metrics = ["dci", "downstream_gbt"]
+    sampler = evaluate.make_sampler(tiny_data, representation.from_gaussian_callable(linear_gaussian()))
+    ours = evaluate.evaluate(tiny_data, sampler, metrics, num_workers=1, progress=None, **SMALL)
+    theirs = evaluate.evaluate(tiny_data, sampler, metrics, num_workers=1, gbt_backend="sklearn", progress=None,
+                               **SMALL)
+    assert ours["metric_arguments"]["dci"]["gbt_backend"] == "numba"
+    assert ours["metrics"] == theirs["metrics"]
+
+
 def test_mean_and_sampled_share_one_cache(tiny_data):
     encoder = representation.from_gaussian_callable(linear_gaussian())
     results = evaluate.evaluate_kinds(tiny_data, encoder, ("mean", "sampled"), metrics=["mig", "beta_vae"],

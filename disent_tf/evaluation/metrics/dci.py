@@ -2,8 +2,9 @@
 "A Framework for the Quantitative Evaluation of Disentangled Representations",
 ICLR 2018 (section 2), with gradient boosted trees as the study used.
 
-Per factor j a GradientBoostingClassifier (scikit-learn defaults) predicts j
-from all codes; R[i, j] = |feature importance of code i|. Disentanglement =
+Per factor j a GradientBoostingClassifier (scikit-learn defaults, fit by
+evaluation/gbt.py unless gbt_backend="sklearn") predicts j from all codes;
+R[i, j] = |feature importance of code i|. Disentanglement =
 sum_i rho_i (1 - H_K(P_i.)), P_ij = R_ij / sum_k R_ik, rho_i = sum_j R_ij / sum R,
 entropy base K = num_factors; completeness is the same on columns with base
 D = num_codes; informativeness = mean accuracy over factors.
@@ -11,37 +12,41 @@ D = num_codes; informativeness = mean accuracy over factors.
 
 import numpy as np
 import scipy.stats
-from sklearn import ensemble
-
-from disent_tf.evaluation import parallel, sampling
+from disent_tf.evaluation import gbt, parallel, sampling
 
 STUDY_DEFAULTS = dict(num_train=10000, num_test=5000, batch_size=16)
 
 
 def compute_dci(data, representation_fn, rng, num_train=10000, num_test=5000, batch_size=16,
-                num_workers=1, estimator_seed=0):
+                num_workers=1, estimator_seed=0, gbt_backend=gbt.DEFAULT_BACKEND):
     """{"disentanglement", "completeness", "informativeness_train", "informativeness_test"}."""
-    tasks, finish = prepare_dci(data, representation_fn, rng, num_train, num_test, batch_size, estimator_seed)
+    tasks, finish = prepare_dci(data, representation_fn, rng, num_train, num_test, batch_size, estimator_seed,
+                                gbt_backend)
     return finish(parallel.run(tasks, num_workers))
 
 
-def prepare_dci(data, representation_fn, rng, num_train=10000, num_test=5000, batch_size=16, estimator_seed=0):
+def prepare_dci(data, representation_fn, rng, num_train=10000, num_test=5000, batch_size=16, estimator_seed=0,
+                gbt_backend=gbt.DEFAULT_BACKEND):
     """(fit tasks, finish(results) -> scores): the points are drawn now, the fits run anywhere."""
     sampler = sampling.as_sampler(data, representation_fn)
     codes_train, factors_train = sampling.generate_batch_factor_code(sampler, num_train, rng, batch_size)
     codes_test, factors_test = sampling.generate_batch_factor_code(sampler, num_test, rng, batch_size)
-    return prepare_dci_from_codes(codes_train, factors_train, codes_test, factors_test, estimator_seed)
+    return prepare_dci_from_codes(codes_train, factors_train, codes_test, factors_test, estimator_seed, gbt_backend)
 
 
-def dci_from_codes(codes_train, factors_train, codes_test, factors_test, num_workers=1, estimator_seed=0):
+def dci_from_codes(codes_train, factors_train, codes_test, factors_test, num_workers=1, estimator_seed=0,
+                   gbt_backend=gbt.DEFAULT_BACKEND):
     """Array-level core: codes (num_codes, N), integer factors (num_factors, N)."""
-    tasks, finish = prepare_dci_from_codes(codes_train, factors_train, codes_test, factors_test, estimator_seed)
+    tasks, finish = prepare_dci_from_codes(codes_train, factors_train, codes_test, factors_test, estimator_seed,
+                                           gbt_backend)
     return finish(parallel.run(tasks, num_workers))
 
 
-def prepare_dci_from_codes(codes_train, factors_train, codes_test, factors_test, estimator_seed=0):
+def prepare_dci_from_codes(codes_train, factors_train, codes_test, factors_test, estimator_seed=0,
+                           gbt_backend=gbt.DEFAULT_BACKEND):
     """One GBT task per factor, and the function turning their results into the DCI scores."""
-    tasks = [gbt_task(codes_train.T, factors_train[j, :], codes_test.T, factors_test[j, :], estimator_seed)
+    tasks = [gbt_task(codes_train.T, factors_train[j, :], codes_test.T, factors_test[j, :], estimator_seed,
+                      gbt_backend)
              for j in range(factors_train.shape[0])]
 
     def finish(results):
@@ -56,21 +61,20 @@ def prepare_dci_from_codes(codes_train, factors_train, codes_test, factors_test,
     return tasks, finish
 
 
-def gbt_task(x_train, y_train, x_test, y_test, seed):
+def gbt_task(x_train, y_train, x_test, y_test, seed, backend=gbt.DEFAULT_BACKEND):
     """A parallel.Task fitting GradientBoostingClassifier(); cost ~ trees x points."""
-    num_classes = len(np.unique(y_train))
-    cost = (num_classes if num_classes > 2 else 1) * len(y_train)
-    return parallel.Task(fit_gbt, (x_train, y_train, x_test, y_test, seed), cost)
+    return parallel.Task(fit_gbt, (x_train, y_train, x_test, y_test, seed, backend),
+                         gbt.relative_cost(y_train, backend))
 
 
-def fit_gbt(x_train, y_train, x_test, y_test, seed):
+def fit_gbt(x_train, y_train, x_test, y_test, seed, backend=gbt.DEFAULT_BACKEND):
     """(feature importances, train accuracy, test accuracy) of a default GBT.
 
     The study left random_state unset (numpy's global generator, so runs did
     not repeat); we pin it to the metric seed so that runs and the parallel
     and serial paths agree. It only breaks ties between equally good splits.
     """
-    model = ensemble.GradientBoostingClassifier(random_state=seed)
+    model = gbt.make_classifier(backend, random_state=seed)
     model.fit(x_train, y_train)
     return (model.feature_importances_, np.mean(model.predict(x_train) == y_train),
             np.mean(model.predict(x_test) == y_test))

@@ -4,13 +4,14 @@ how well the factors can be predicted from the codes with few labels.
 For each train size in (10, 100, 1000, 10000) and 5,000 test points, one
 classifier per factor on all codes: LogisticRegressionCV(Cs=10,
 cv=KFold(n_splits=5)) (`downstream_lr`) or GradientBoostingClassifier()
-(`downstream_gbt`); accuracies per factor, their mean and minimum.
+(`downstream_gbt`, fit by evaluation/gbt.py unless gbt_backend="sklearn");
+accuracies per factor, their mean and minimum.
 """
 
 import numpy as np
-from sklearn import ensemble, linear_model, model_selection
+from sklearn import linear_model, model_selection
 
-from disent_tf.evaluation import parallel, sampling
+from disent_tf.evaluation import gbt, parallel, sampling
 
 STUDY_DEFAULTS = dict(num_train=(10, 100, 1000, 10000), num_test=5000, batch_size=16)
 PREDICTORS = ("lr", "gbt")
@@ -27,10 +28,11 @@ def compute_downstream_gbt(data, representation_fn, rng, **kwargs):
 
 
 def compute_downstream_task(data, representation_fn, rng, predictor="lr", num_train=(10, 100, 1000, 10000),
-                            num_test=5000, batch_size=16, num_workers=1, estimator_seed=0, size_labels=None):
+                            num_test=5000, batch_size=16, num_workers=1, estimator_seed=0, size_labels=None,
+                            gbt_backend=gbt.DEFAULT_BACKEND):
     """`{size}:{mean,min}_{train,test}_accuracy` and `{size}:{train,test}_accuracy_factor_{j}`."""
     tasks, finish = prepare_downstream_task(data, representation_fn, rng, predictor, num_train, num_test, batch_size,
-                                            estimator_seed, size_labels)
+                                            estimator_seed, size_labels, gbt_backend)
     return finish(parallel.run(tasks, num_workers))
 
 
@@ -43,7 +45,8 @@ def prepare_downstream_gbt(data, representation_fn, rng, **kwargs):
 
 
 def prepare_downstream_task(data, representation_fn, rng, predictor="lr", num_train=(10, 100, 1000, 10000),
-                            num_test=5000, batch_size=16, estimator_seed=0, size_labels=None):
+                            num_test=5000, batch_size=16, estimator_seed=0, size_labels=None,
+                            gbt_backend=gbt.DEFAULT_BACKEND):
     """(fit tasks, finish(results) -> scores).
 
     All train/test sets are drawn first, in the study's order (the fits draw
@@ -57,7 +60,8 @@ def prepare_downstream_task(data, representation_fn, rng, predictor="lr", num_tr
         train = sampling.generate_batch_factor_code(sampler, size, rng, batch_size)
         test = sampling.generate_batch_factor_code(sampler, num_test, rng, batch_size)
         splits.append((train, test))
-    tasks = [predictor_task(predictor, codes.T, factors[j, :], test_codes.T, test_factors[j, :], estimator_seed)
+    tasks = [predictor_task(predictor, codes.T, factors[j, :], test_codes.T, test_factors[j, :], estimator_seed,
+                            gbt_backend)
              for (codes, factors), (test_codes, test_factors) in splits for j in range(factors.shape[0])]
     labels = list(size_labels) if size_labels is not None else list(num_train)
 
@@ -85,21 +89,23 @@ def downstream_scores(size, train_accuracy, test_accuracy):
     return scores
 
 
-def make_predictor(predictor, seed=0):
+def make_predictor(predictor, seed=0, gbt_backend=gbt.DEFAULT_BACKEND):
     """The study's estimator; GBT's random_state pinned to `seed` (the study left it unset)."""
     if predictor == "lr":
         return linear_model.LogisticRegressionCV(Cs=10, cv=model_selection.KFold(n_splits=5))
     if predictor == "gbt":
-        return ensemble.GradientBoostingClassifier(random_state=seed)
+        return gbt.make_classifier(gbt_backend, random_state=seed)
     raise ValueError(f"unknown predictor {predictor!r}; expected one of {PREDICTORS}")
 
 
-def predictor_task(predictor, x_train, y_train, x_test, y_test, seed=0):
-    num_classes = len(np.unique(y_train))
-    # Relative cost in GBT units (one tree per class and stage): the 50 lbfgs
-    # fits of LogisticRegressionCV take ~5% of a default GBT on the same data.
-    cost = (num_classes if num_classes > 2 else 1) * len(y_train) * (0.05 if predictor == "lr" else 1.0)
-    return parallel.Task(fit_predictor, (make_predictor(predictor, seed), x_train, y_train, x_test, y_test), cost)
+def predictor_task(predictor, x_train, y_train, x_test, y_test, seed=0, gbt_backend=gbt.DEFAULT_BACKEND):
+    if predictor == "gbt":
+        cost = gbt.relative_cost(y_train, gbt_backend)
+    else:
+        # The 50 lbfgs fits of LogisticRegressionCV take about a fifth of a GBT fit by numba on the same data.
+        cost = 0.2 * gbt.relative_cost(y_train, "numba")
+    return parallel.Task(fit_predictor, (make_predictor(predictor, seed, gbt_backend), x_train, y_train, x_test,
+                                         y_test), cost)
 
 
 def fit_predictor(model, x_train, y_train, x_test, y_test):

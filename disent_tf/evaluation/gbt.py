@@ -30,6 +30,8 @@ ties and gives its model to the bit, at about scikit-learn's speed on such
 data. tests/evaluation/test_gbt.py checks both against scikit-learn.
 """
 
+import collections
+
 import numba
 import numpy as np
 import scipy.special
@@ -112,7 +114,9 @@ class GradientBoostingClassifier:
         if x.shape[1] != self.n_features_in_:
             raise ValueError(f"x has {x.shape[1]} features; the model was fit on {self.n_features_in_}.")
         raw = np.tile(self.init_raw_prediction_, (len(x), 1))
-        _predict_stages(x, self.learning_rate, raw, *self.trees_.arrays()[:5])
+        trees = self.trees_
+        _predict_stages(x, self.learning_rate, raw, trees.feature, trees.threshold, trees.children_left,
+                        trees.children_right, trees.value)
         return raw[:, 0] if raw.shape[1] == 1 else raw
 
     def predict(self, x):
@@ -123,7 +127,9 @@ class GradientBoostingClassifier:
     @property
     def feature_importances_(self):
         """Impurity-based importances, averaged over the trees that split, summing to 1."""
-        per_tree = _tree_importances(self.n_features_in_, *self.trees_.arrays())
+        trees = self.trees_
+        per_tree = _tree_importances(self.n_features_in_, trees.feature, trees.children_left, trees.children_right,
+                                     trees.impurity, trees.n_node_samples, trees.node_count)
         relevant = per_tree[self.trees_.node_count.ravel() > 1]
         if not len(relevant):
             return np.zeros(self.n_features_in_, dtype=np.float64)
@@ -179,7 +185,7 @@ def _boost(x_by_feature, order, y, n_classes, raw, seeds, learning_rate, max_dep
     negative_gradient = np.empty((trees_per_stage, n))
     target_class = np.empty(n)
     sample_order = np.empty_like(order)
-    work = _Workspace(n, x_by_feature.shape[0])
+    work = _new_workspace(n, x_by_feature.shape[0])
     leaf_of = np.empty(n, dtype=np.int64)
     for stage in range(num_stages):
         _negative_gradient(y, raw, n_classes, negative_gradient)
@@ -197,17 +203,18 @@ def _boost(x_by_feature, order, y, n_classes, raw, seeds, learning_rate, max_dep
                 raw[i, k] += learning_rate * value[stage, k, leaf_of[i]]
 
 
+# Scratch arrays reused by every tree of a fit: `samples` follows scikit-learn's
+# samples array and `sort_values` its feature values; `features` holds them in
+# drawing order, `constant_features` those found constant.
+_Workspace = collections.namedtuple("_Workspace", ["buffer", "goes_left", "scratch", "by_leaf", "samples",
+                                                   "sort_values", "features", "constant_features"])
+
+
 @numba.njit(cache=True)
-def _Workspace(n, n_features):
-    """Scratch arrays reused by every tree of a fit."""
-    return (np.empty(n, dtype=np.int64),  # partition buffer
-            np.empty(n, dtype=np.bool_),  # goes left
-            np.empty(n),  # leaf sums
-            np.empty(n, dtype=np.int64),  # samples by leaf
-            np.empty(n, dtype=np.int64),  # scikit-learn's samples array
-            np.empty(n, dtype=np.float32),  # its feature values
-            np.empty(n_features, dtype=np.int64),  # features, in drawing order
-            np.empty(n_features, dtype=np.int64))  # constant features
+def _new_workspace(n, n_features):
+    return _Workspace(np.empty(n, dtype=np.int64), np.empty(n, dtype=np.bool_), np.empty(n),
+                      np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.float32),
+                      np.empty(n_features, dtype=np.int64), np.empty(n_features, dtype=np.int64))
 
 
 @numba.njit(cache=True)
@@ -260,10 +267,10 @@ def _grow_tree(x_by_feature, sample_order, target, seed, max_depth, replay_ties,
     partition after each split. `samples` follows scikit-learn's own samples
     array, whose order decides how its sums round.
     """
-    buffer, goes_left, _, _, samples, _, features, constant_features = work
+    samples = work.samples
     n_total = samples.shape[0]
     samples[:] = np.arange(n_total)
-    features[:] = np.arange(features.shape[0])
+    work.features[:] = np.arange(work.features.shape[0])
     state = np.array([seed], dtype=np.int64)
     # Stack rows: start, end, depth, parent, is_left, n_constant_features; impurities alongside.
     stack = np.empty((2 * max_depth + 2, 6), dtype=np.int64)
@@ -314,7 +321,7 @@ def _grow_tree(x_by_feature, sample_order, target, seed, max_depth, replay_ties,
             continue
         feature[node_id] = best_feature
         threshold[node_id] = best_threshold
-        _partition_sorted(sample_order, best_feature, start, best_pos, end, goes_left, buffer)
+        _partition_sorted(sample_order, best_feature, start, best_pos, end, work.goes_left, work.buffer)
         top = _push(stack, stack_impurity, top, best_pos, end, depth + 1, node_id, 0, n_constant, impurity_right)
         top = _push(stack, stack_impurity, top, start, best_pos, depth + 1, node_id, 1, n_constant, impurity_left)
     return node_count
@@ -345,7 +352,8 @@ def _best_split(x_by_feature, sample_order, target, start, end, node_sum, n_know
     has no tied values that order is the presorted one (the slice of
     `sample_order`, copied only when needed); with ties its sort is replayed.
     """
-    _, _, _, _, samples, sort_values, features, constant_features = work
+    samples, sort_values = work.samples, work.sort_values
+    features, constant_features = work.features, work.constant_features
     n_features = features.shape[0]
     f_i = n_features
     n_visited = 0
@@ -599,7 +607,7 @@ def _partition_sorted(sample_order, split_feature, start, pos, end, goes_left, b
 @numba.njit(cache=True)
 def _newton_leaf_values(leaf_of, node_count, negative_gradient, target_class, n_classes, value, work):
     """scikit-learn's line search: one Newton step per leaf, means summed in numpy's order."""
-    _, _, scratch, by_leaf, _, _, _, _ = work
+    scratch, by_leaf = work.scratch, work.by_leaf
     n = leaf_of.shape[0]
     # Samples of each leaf in increasing index order, as numpy.nonzero lists them.
     counts = np.zeros(node_count + 1, dtype=np.int64)
@@ -700,8 +708,7 @@ def _predict_stages(x, learning_rate, raw, feature, threshold, children_left, ch
 
 
 @numba.njit(cache=True)
-def _tree_importances(n_features, feature, threshold, children_left, children_right, value, impurity,
-                      n_node_samples, node_count):
+def _tree_importances(n_features, feature, children_left, children_right, impurity, n_node_samples, node_count):
     """Unnormalised impurity importances of every tree, (stages * trees per stage, n_features)."""
     num_stages, trees_per_stage = feature.shape[:2]
     out = np.zeros((num_stages * trees_per_stage, n_features))

@@ -38,6 +38,7 @@ def main():
 
     from disent_tf import data as data_lib
     from disent_tf.evaluation import evaluate, representation
+    from disent_tf.evaluation.config import EvaluationConfig
 
     tic = time.perf_counter()
     data = data_lib.get("dsprites_full")
@@ -51,8 +52,8 @@ def main():
         encoder = representation.from_saved_model(export_dir, "mean")
         cpu_before = _cpu_seconds()
         tic = time.perf_counter()
-        results = evaluate.evaluate(data, encoder, args.metrics, seed=0, kind="mean",
-                                    sample_scale=args.sample_scale, progress=print, **options)
+        config = EvaluationConfig(metrics=tuple(args.metrics.split(",")), sample_scale=args.sample_scale, **options)
+        results = evaluate.evaluate(data, encoder, config, progress=print)["mean"]
         results["wall_seconds"] = time.perf_counter() - tic
         results["cpu_seconds"] = _cpu_seconds() - cpu_before
         figures[label] = results

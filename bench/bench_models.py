@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Training throughput of the six methods at batch 64: eager vs tf.function vs XLA.
+"""Training throughput of every method at batch 64 (the weak ones: 64 pairs): eager vs tf.function vs XLA.
 
 Prints one table (median steps/s over windows of --window_steps steps after
 warm-up) and, with --torch_python, the ratio of our beta_vae tf.function step
@@ -25,7 +25,9 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from disent_tf import models  # noqa: E402
+from disent_tf import data, models  # noqa: E402
+from disent_tf.data import pairs  # noqa: E402
+from disent_tf.models import hparams  # noqa: E402
 
 BATCH = 64
 MODES = ("eager", "function", "jit")
@@ -56,18 +58,19 @@ class Trainer:
 
     def __init__(self, method, mode):
         self.model = models.get(method)
-        self.groups = self.model.loss_groups()
-        self.optimizers = {key: keras.optimizers.Adam(1e-4) for key in self.groups}
-        for key, (_, variables) in self.groups.items():
-            self.optimizers[key].build(variables)
+        self.groups = self.model.optimizer_groups()
+        self.optimizers = {group.name: keras.optimizers.Adam(1e-4) for group in self.groups}
+        for group in self.groups:
+            self.optimizers[group.name].build(group.variables)
         self.step_fn = self._step if mode == "eager" else tf.function(self._step, jit_compile=(mode == "jit"))
         self.step_number = 0
 
     def _step(self, images, step_number):
         with tf.GradientTape(persistent=True) as tape:
             losses = self.model.compute_losses(images, step_number)
-        for key, (loss_key, variables) in self.groups.items():
-            self.optimizers[key].apply_gradients(zip(tape.gradient(losses[loss_key], variables), variables))
+        for group in self.groups:
+            gradients = tape.gradient(losses[group.loss], group.variables)
+            self.optimizers[group.name].apply_gradients(zip(gradients, group.variables))
         return losses["loss"]
 
     def run(self, batches, steps):
@@ -85,26 +88,34 @@ class Trainer:
         return rates
 
 
+def pair_batches(num_batches=20, seed=0):
+    """Batches of 64 dSprites pairs (k = 1), as the weakly-supervised methods train on."""
+    dataset = pairs.pair_training_dataset(data.get("dsprites_full"), BATCH, seed, k=1)
+    return [{key: tf.constant(value) for key, value in batch.items()} for batch in dataset.take(num_batches)]
+
+
 def bench_table(args, batches):
     rows = []
+    weak_batches = pair_batches() if set(args.methods) & set(hparams.WEAK_METHODS) else None
     for method in args.methods:
         for mode in args.modes:
+            method_batches = weak_batches if method in hparams.WEAK_METHODS else batches
             trainer = Trainer(method, mode)
             start = time.perf_counter()
-            trainer.run(batches, 1)
+            trainer.run(method_batches, 1)
             first_step = time.perf_counter() - start
-            trainer.run(batches, args.warmup - 1)
-            rates = trainer.windows(batches, args.windows, args.window_steps)
+            trainer.run(method_batches, args.warmup - 1)
+            rates = trainer.windows(method_batches, args.windows, args.window_steps)
             rows.append((method, mode, statistics.median(rates), first_step, rates))
             print(f"  {method:12s} {mode:8s} {statistics.median(rates):7.2f} steps/s", file=sys.stderr, flush=True)
     return rows
 
 
 def print_table(rows):
-    print(f"{'method':12s} {'mode':8s} {'steps/s':>8s} {'images/s':>9s} {'first step s':>12s}  windows")
+    print(f"{'method':12s} {'mode':8s} {'steps/s':>8s} {'examples/s':>10s} {'first step s':>12s}  windows")
     for method, mode, median, first_step, rates in rows:
         windows = ", ".join(f"{r:.2f}" for r in rates)
-        print(f"{method:12s} {mode:8s} {median:8.2f} {median * BATCH:9.1f} {first_step:12.1f}  [{windows}]")
+        print(f"{method:12s} {mode:8s} {median:8.2f} {median * BATCH:10.1f} {first_step:12.1f}  [{windows}]")
 
 
 def torch_windows(args):

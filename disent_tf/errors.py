@@ -7,3 +7,11 @@ class UserError(ValueError):
 
 class MissingFileError(UserError, FileNotFoundError):
     """A data or model file the user must supply is not where we looked."""
+
+
+class Interrupted(UserError):
+    """SIGINT or SIGTERM stopped long work cleanly; the entry point exits with 128 + signum."""
+
+    def __init__(self, message, signum):
+        super().__init__(message)
+        self.signum = signum

@@ -40,6 +40,69 @@ def write_json(path, value, sort_keys=True):
     return write_text(path, json.dumps(plain(value), indent=2, sort_keys=sort_keys) + "\n")
 
 
+def check_writable(folder):
+    """Proves that files can be created in `folder` (or in its nearest existing ancestor), creating nothing.
+
+    One-sentence UserError before any work when the place is a file, is
+    read-only, or the disk is full.
+    """
+    from disent_tf.errors import UserError
+
+    gfile = _gfile()
+    existing = str(folder).rstrip("/") or "."
+    while not gfile.exists(existing) and posixpath.dirname(existing) not in ("", existing):
+        existing = posixpath.dirname(existing)
+    if not gfile.exists(existing):
+        existing = "."
+    if not gfile.isdir(existing):
+        raise UserError(f"cannot write into {folder}: {existing} is a file, not a folder; pass a folder (or a new "
+                        "name) to write into.")
+    probe = posixpath.join(existing, f".write-test-{uuid.uuid4().hex}")
+    try:
+        with gfile.GFile(probe, "wb") as handle:
+            handle.write(b"ok")
+        gfile.remove(probe)
+    except Exception as error:  # OSError locally, tf.errors.* through gfile
+        raise UserError(f"cannot write into {folder} ({_reason(error)}); make it writable or choose another "
+                        "folder.") from None
+    return folder
+
+
+def check_replaceable(path, is_ours, inputs=()):
+    """Refuses an output `path` that is one of `inputs` (or inside one) or an existing file that is not ours.
+
+    `is_ours(content)` says whether an existing file's bytes are a results
+    file disent_tf wrote (which is then replaced atomically, as usual).
+    """
+    from disent_tf.errors import UserError
+
+    target = _normalised(path)
+    for source in inputs:
+        if source and (target == _normalised(source) or target.startswith(_normalised(source) + "/")):
+            raise UserError(f"{path} is one of this run's inputs ({source}); choose another output path.")
+    gfile = _gfile()
+    if gfile.isdir(path):
+        raise UserError(f"{path} is a folder; name a .json file to write the results to.")
+    if gfile.exists(path):
+        with gfile.GFile(path, "rb") as handle:
+            content = handle.read()
+        if not is_ours(content):
+            raise UserError(f"{path} exists and is not a disent_tf results file; choose another output path "
+                            "or move that file away.")
+
+
+def _normalised(path):
+    import os
+
+    path = str(path)
+    return path.rstrip("/") if "://" in path else os.path.realpath(path)
+
+
+def _reason(error):
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text[:200]
+
+
 def read_json(path):
     with _gfile().GFile(path, "r") as handle:
         return json.loads(handle.read())

@@ -35,7 +35,7 @@ def read_car(path, elevations, azimuths):
         with tf.io.gfile.GFile(path, "rb") as handle:
             mesh = np.asarray(scipy.io.loadmat(handle)["im"])
     except files.READ_ERRORS as error:
-        raise files.bad_file(path, f"Cars3D .mat file with an 'im' array ({error})") from None
+        raise files.read_failure(path, "Cars3D .mat file with an 'im' array", error) from None
     if mesh.ndim != 5 or mesh.shape[2:] != (3, azimuths, elevations):
         raise files.bad_file(path, f"Cars3D .mat file: 'im' has shape {mesh.shape}, expected "
                                    f"(H, W, 3, {azimuths}, {elevations})")

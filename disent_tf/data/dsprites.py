@@ -12,6 +12,7 @@ Without the original .npz the sprites are rendered by `sprites` (embedded).
 
 import io
 import threading
+import warnings
 import zipfile
 
 import numpy as np
@@ -21,6 +22,7 @@ from PIL import Image, UnidentifiedImageError
 from disent_tf.data import files, sprites
 from disent_tf.data.base import GroundTruthData, _randint
 from disent_tf.data.grid import SplitGrid
+from disent_tf.errors import UserError
 
 DSPRITES_FILE = "dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz"
 FULL_SIZES = (1, 3, 6, 40, 32, 32)  # colour, shape, scale, orientation, pos_x, pos_y
@@ -31,24 +33,41 @@ SCREAM_THUMBNAIL = (350, 274)
 
 
 def check_dsprites_file(path):
-    """Reads only the header of the file's 'imgs' array; a UserError naming the file if wrong.
+    """Reads the zip directory and the header of the file's 'imgs' array; a UserError naming the file if wrong.
 
     Cheap (no decompression), so a bad file fails when the data set is built,
-    while the 3 GB of pixels are read on first use.
+    while the 3 GB of pixels are read on first use. Besides the header's shape
+    and dtype, the sizes the zip directory records must hold the whole array:
+    a file with a valid header but cut-short data fails here too.
     """
     expected = (int(np.prod(FULL_SIZES)), sprites.IMAGE_SIZE, sprites.IMAGE_SIZE)
     try:
         with tf.io.gfile.GFile(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
-            with archive.open("imgs.npy") as member:
+            info = archive.getinfo("imgs.npy")
+            with archive.open(info) as member:
                 version = np.lib.format.read_magic(member)
                 read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
                                else np.lib.format.read_array_header_2_0)
                 shape, _, dtype = read_header(member)
+                header_bytes = member.tell()
+        archive_bytes = tf.io.gfile.stat(path).length
     except files.READ_ERRORS as error:
-        raise files.bad_file(path, f"dSprites archive with an 'imgs' array ({error})") from None
+        raise files.read_failure(path, "dSprites archive with an 'imgs' array", error) from None
     if tuple(shape) != expected or np.dtype(dtype) != np.uint8:
         raise files.bad_file(path, f"dSprites archive: 'imgs' is {np.dtype(dtype)} {tuple(shape)}, "
                                    f"expected uint8 {expected}")
+    check_member_sizes(path, info, header_bytes + int(np.prod(expected)), archive_bytes)
+
+
+def check_member_sizes(path, info, needed_bytes, archive_bytes):
+    """UserError when zip member `info` is shorter than `needed_bytes` or runs past the archive's end."""
+    if info.file_size < needed_bytes:
+        raise files.damaged(path, f"its 'imgs' array has {info.file_size} of the {needed_bytes} bytes "
+                                  "its header announces")
+    # The member's data starts after a local header of at least 30 bytes.
+    if info.header_offset + 30 + info.compress_size > archive_bytes:
+        raise files.damaged(path, f"the archive has {archive_bytes} bytes but its 'imgs' array ends after "
+                                  f"byte {info.header_offset + 30 + info.compress_size}")
 
 
 def load_dsprites_images(path):
@@ -57,7 +76,10 @@ def load_dsprites_images(path):
         with tf.io.gfile.GFile(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
             return np.asarray(archive["imgs"], dtype=np.uint8)
     except files.READ_ERRORS as error:
-        raise files.bad_file(path, f"dSprites archive with an 'imgs' array ({error})") from None
+        # check_dsprites_file passed, so the header is right and the data are cut short or corrupt.
+        if files.is_permission_error(error):
+            raise files.unreadable(path) from None
+        raise files.damaged(path, f"reading its 'imgs' array failed: {error}") from None
 
 
 class DSprites(GroundTruthData):
@@ -194,12 +216,23 @@ class NoisyDSprites(_RGBVariant):
 
 
 def load_scream(path):
-    """float64 (H, W, 3) in [0, 1]: The Scream thumbnailed to fit 350x274, as the original."""
+    """float64 (H, W, 3) in [0, 1]: The Scream thumbnailed to fit 350x274, as the original.
+
+    An image above PIL's decompression-bomb limit (Image.MAX_IMAGE_PIXELS,
+    89 megapixels by default; the original picture is far smaller) is refused
+    before it is decoded.
+    """
     try:
-        with Image.open(io.BytesIO(files.read_bytes(path))) as image:
-            image = image.convert("RGB")
-            image.thumbnail(SCREAM_THUMBNAIL)
-            scream = np.asarray(image, dtype=np.float64) / 255.0
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(files.read_bytes(path))) as image:
+                image = image.convert("RGB")
+                image.thumbnail(SCREAM_THUMBNAIL)
+                scream = np.asarray(image, dtype=np.float64) / 255.0
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UserError(f"{path} is too large an image to decode safely (over PIL's limit of "
+                        f"{Image.MAX_IMAGE_PIXELS} pixels, a possible decompression bomb); replace it with "
+                        "the original scream.jpg (see docs/data.md).") from None
     except (OSError, UnidentifiedImageError) as error:
         raise files.bad_file(path, f"image ({error})") from None
     if scream.shape[0] <= 64 or scream.shape[1] <= 64:

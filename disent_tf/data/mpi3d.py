@@ -30,7 +30,7 @@ def read_images(path):
         with tf.io.gfile.GFile(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
             images = np.asarray(archive["images"], dtype=np.uint8)
     except files.READ_ERRORS as error:
-        raise files.bad_file(path, f"MPI3D .npz with an 'images' array ({error})") from None
+        raise files.read_failure(path, "MPI3D .npz with an 'images' array", error) from None
     if images.ndim != 4 or images.shape[1:] != (64, 64, 3):
         raise files.bad_file(path, f"MPI3D .npz: images have shape {images.shape}, expected (n, 64, 64, 3)")
     return images

@@ -53,6 +53,10 @@ def _graph_batches(data, batch_size, seed):
 
 def _numpy_batches(data, batch_size, seed):
     shape = [batch_size, *data.observation_shape]
+    # One draw here, outside tf.data: a data file that fails on first read
+    # (e.g. corrupt compressed pixels) is then one UserError before training
+    # starts, not tracebacks from the tf.data threads.
+    data.sample(1, np.random.default_rng(0))
 
     def sample(step):
         rng = np.random.default_rng([int(seed) % (2 ** 63), int(step)])  # a pure function of (seed, step)

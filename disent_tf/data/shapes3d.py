@@ -37,7 +37,7 @@ def read_h5(path):
             images = np.asarray(h5["images"][()], dtype=np.uint8)
             labels = np.asarray(h5["labels"][()], dtype=np.float64)
     except files.READ_ERRORS as error:
-        raise files.bad_file(path, f"3dshapes HDF5 file with 'images' and 'labels' ({error})") from None
+        raise files.read_failure(path, "3dshapes HDF5 file with 'images' and 'labels'", error) from None
     if images.ndim != 4 or images.shape[1:] != (64, 64, 3) or labels.shape != (images.shape[0], 6):
         raise files.bad_file(path, f"3dshapes HDF5 file: images {images.shape} and labels {labels.shape} "
                                    "should be (n, 64, 64, 3) and (n, 6)")

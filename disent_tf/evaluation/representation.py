@@ -21,8 +21,8 @@ shape or non-finite codes raise a UserError.
 """
 
 import json
-import posixpath
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import numpy as np
@@ -49,9 +49,13 @@ class Encoder:
 
     def encode(self, observations):
         """Parameters (n, num_params) of each observation, in batches of `batch_size`."""
-        observations = np.asarray(observations, dtype=np.float32)
+        observations = np.asarray(observations)
         if observations.ndim != 4:
             raise UserError(f"observations must have shape (n, H, W, C), got {observations.shape}.")
+        if not np.issubdtype(observations.dtype, np.floating):
+            raise UserError(f"observations must be float32 in [0, 1], got {observations.dtype}; "
+                            "divide uint8 pixels by 255.")
+        observations = observations.astype(np.float32, copy=False)
         chunks = [self._checked(self._encode_batch(observations[start:start + self.batch_size]),
                                 len(observations[start:start + self.batch_size]))
                   for start in range(0, len(observations), self.batch_size)]
@@ -152,6 +156,9 @@ class CodeTable(Encoder):
         if table.ndim != 2 or not np.issubdtype(table.dtype, np.number):
             raise UserError(f"{description} must be a numeric array of shape (grid size, num_codes), "
                             f"got {table.dtype} {table.shape}.")
+        if np.iscomplexobj(table):  # float32 would silently drop the imaginary part
+            raise UserError(f"{description} is complex ({table.dtype}); codes must be real numbers: save "
+                            "the real codes, e.g. numpy.save(path, codes.real.astype('float32')).")
         self.table = self._checked(table, table.shape[0])
 
     def check_size(self, data):
@@ -179,112 +186,87 @@ def from_gaussian_callable(function, batch_size=DEFAULT_BATCH_SIZE):
 
 
 def load_code_table(path):
-    """CodeTable from a `.npy` file of shape (grid size, num_codes)."""
+    """CodeTable from a `.npy` file of shape (grid size, num_codes) and a real numeric dtype.
+
+    The header is read first, so a folder, a `.npz` archive or an array of
+    Python objects (which numpy would only load by unpickling) is refused with
+    a sentence of our own before any data is read.
+    """
     import tensorflow as tf  # tf.io.gfile so that the table may live on gs://
 
     if not tf.io.gfile.exists(path):
         raise MissingFileError(f"code table {path} does not exist; pass --codes=<file.npy> with one row "
                                "of codes per grid index.")
+    if tf.io.gfile.isdir(path):
+        raise UserError(f"code table {path} is a folder; pass --codes=<file.npy>, the table file itself.")
     try:
         with tf.io.gfile.GFile(path, "rb") as handle:
+            _check_npy_header(path, handle)
             table = np.load(handle, allow_pickle=False)
-    except (ValueError, OSError) as error:
-        raise UserError(f"{path} is not a readable .npy array ({error}); save the table with numpy.save.")
+    except UserError:
+        raise
+    except (PermissionError, tf.errors.PermissionDeniedError):
+        raise UserError(f"code table {path} cannot be read (permission denied); give your user read "
+                        "access to it.") from None
+    except (ValueError, OSError, EOFError, tf.errors.OpError) as error:
+        raise UserError(f"{path} is not a readable .npy array ({_first_line(error)}); save the table "
+                        "with numpy.save.") from None
     return CodeTable(table, description=f"code table {path}")
+
+
+def _check_npy_header(path, handle):
+    """UserError unless `handle` starts a .npy array of plain numbers; leaves it at the start of the file."""
+    start = handle.read(6)
+    handle.seek(0)
+    if start.startswith(b"PK"):
+        raise UserError(f"{path} is a .npz archive, not a .npy array; save the table alone with "
+                        "numpy.save('codes.npy', table) and pass that file.")
+    if start != b"\x93NUMPY":  # np.load would try to unpickle it and suggest allow_pickle
+        raise UserError(f"{path} is not a .npy array (it lacks numpy's .npy header); save the table "
+                        "with numpy.save('codes.npy', table) and pass that file.")
+    version = np.lib.format.read_magic(handle)
+    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                   else np.lib.format.read_array_header_2_0)
+    _, _, dtype = read_header(handle)
+    handle.seek(0)
+    if dtype.hasobject:
+        raise UserError(f"{path} holds Python objects, not numbers, and is not unpickled for safety; "
+                        "save the codes as a float array, e.g. numpy.save(path, codes.astype('float32')).")
+
+
+def _first_line(error):
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 # --- SavedModel ------------------------------------------------------------------------------
 
-def resolve_export_dir(export_dir):
-    """The SavedModel folder: `export_dir` itself, or its highest numbered version (TF Serving layout)."""
-    import tensorflow as tf
-
-    if tf.io.gfile.exists(posixpath.join(export_dir, "saved_model.pb")):
-        return export_dir
-    if tf.io.gfile.isdir(export_dir):
-        versions = [name.rstrip("/") for name in tf.io.gfile.listdir(export_dir)]
-        versions = sorted((int(v) for v in versions if v.isdigit()), reverse=True)
-        for version in versions:
-            candidate = posixpath.join(export_dir, str(version))
-            if tf.io.gfile.exists(posixpath.join(candidate, "saved_model.pb")):
-                return candidate
-        raise UserError(f"{export_dir} is not a SavedModel (no saved_model.pb in it or in a numbered "
-                        "version folder); pass the folder written by the export, e.g. exported/<name>/1.")
-    if tf.io.gfile.exists(export_dir):
-        raise UserError(f"{export_dir} is a file, not a SavedModel folder; pass the folder written by the export.")
-    raise MissingFileError(f"export directory {export_dir} does not exist; pass --export_dir=<SavedModel folder>.")
-
-
-def read_export_metadata(export_dir):
-    """The `assets/disent_tf.json` written by the export, or {} when it has none."""
-    import tensorflow as tf
-
-    path = posixpath.join(resolve_export_dir(export_dir), "assets", "disent_tf.json")
-    if not tf.io.gfile.exists(path):
-        return {}
-    with tf.io.gfile.GFile(path, "r") as handle:
-        try:
-            return json.load(handle)
-        except json.JSONDecodeError as error:
-            raise UserError(f"{path} is not valid JSON ({error}); re-export the model.")
-
-
 def from_saved_model(export_dir, kind="mean", batch_size=DEFAULT_BATCH_SIZE):
-    """Encoder for a SavedModel with the export's signatures.
+    """Encoder for a SavedModel with the export's signatures (export/reader.py loads it).
 
     `gaussian_encoder` {images -> mean, logvar} is preferred (cacheable for
     both kinds); without it, kind `mean` falls back to `serving_default`
     {images -> representation} and kind `sampled` to the stochastic `sampled`
     signature (not cacheable).
     """
-    import tensorflow as tf
+    from disent_tf.export.reader import ExportedModel
 
-    path = resolve_export_dir(export_dir)
-    try:
-        loaded = tf.saved_model.load(path)
-    except Exception as error:  # TF raises several types for unreadable models
-        raise UserError(f"{path} could not be loaded as a SavedModel ({type(error).__name__}: "
-                        f"{str(error).splitlines()[0] if str(error) else ''}); re-export the model.")
-    signatures = dict(loaded.signatures)
-    description = f"SavedModel {path}"
-    if "gaussian_encoder" in signatures:
-        function = _signature_caller(signatures["gaussian_encoder"], ("mean", "logvar"), path)
-        encoder = GaussianEncoder(lambda x: function(x), batch_size, description)
-    elif kind == "mean" and "serving_default" in signatures:
-        function = _signature_caller(signatures["serving_default"], ("representation",), path)
-        encoder = FunctionEncoder(lambda x: function(x)[0], batch_size, True, description)
-    elif kind == "sampled" and "sampled" in signatures:
-        function = _signature_caller(signatures["sampled"], ("representation",), path)
-        encoder = FunctionEncoder(lambda x: function(x)[0], batch_size, False, description)
+    model = ExportedModel(export_dir)
+    description = f"SavedModel {model.export_dir}"
+    if model.has("gaussian_encoder"):
+        function = model.function("gaussian_encoder", ("mean", "logvar"), batch_size)
+        encoder = GaussianEncoder(function, batch_size, description)
+    elif kind == "mean" and model.has("serving_default"):
+        encoder = FunctionEncoder(model.function("serving_default", ("representation",), batch_size),
+                                  batch_size, True, description)
+    elif kind == "sampled" and model.has("sampled"):
+        encoder = FunctionEncoder(model.function("sampled", ("representation",), batch_size),
+                                  batch_size, False, description)
         encoder.kinds = ("sampled",)
     else:
-        raise UserError(f"{path} has signatures {sorted(signatures)} but the {kind} representation needs "
-                        "'gaussian_encoder' (or 'serving_default' / 'sampled'); export it with disent_tf's export.")
-    encoder.loaded = loaded  # keep the SavedModel's resources alive with the encoder
+        raise UserError(f"{model.export_dir} has signatures {sorted(model.signatures)} but the {kind} representation "
+                        "needs 'gaussian_encoder' (or 'serving_default' / 'sampled'); export it with disent_tf's export.")
+    encoder.saved_model = model  # keep the SavedModel's resources alive with the encoder
     return encoder
-
-
-def _signature_caller(signature, outputs, path):
-    import tensorflow as tf
-
-    _, input_specs = signature.structured_input_signature
-    if len(input_specs) != 1:
-        raise UserError(f"{path}: signature inputs {sorted(input_specs)} must be a single image tensor.")
-    input_name = next(iter(input_specs))
-    missing = [name for name in outputs if name not in signature.structured_outputs]
-    if missing:
-        raise UserError(f"{path}: signature outputs {sorted(signature.structured_outputs)} lack {missing}; "
-                        "export the model with disent_tf's export.")
-    expected = input_specs[input_name].shape
-
-    def call(observations):
-        if expected.rank is not None and tuple(expected[1:]) != tuple(observations.shape[1:]):
-            raise UserError(f"{path} expects images of shape {tuple(expected[1:])} but the data set has "
-                            f"{tuple(observations.shape[1:])}; pass the --dataset the model was trained on.")
-        result = signature(**{input_name: tf.constant(observations)})
-        return tuple(result[name].numpy() for name in outputs)
-
-    return call
 
 
 # --- TF Serving REST ---------------------------------------------------------------------------
@@ -296,7 +278,7 @@ def from_serving(url, kind="mean", batch_size=64, timeout=60.0):
     and codes can be cached; `url` is like http://host:8501/v1/models/NAME.
     """
     url = url.rstrip("/")
-    if not url.startswith(("http://", "https://")):
+    if not _is_http(url):
         raise UserError(f"--serving_url {url} must start with http:// or https://, "
                         "e.g. http://localhost:8501/v1/models/NAME.")
 
@@ -315,13 +297,29 @@ def from_serving(url, kind="mean", batch_size=64, timeout=60.0):
     return encoder
 
 
+def _is_http(url):
+    """True when `url` is http(s) in any letter case (RFC 3986: schemes are case-insensitive)."""
+    return urllib.parse.urlsplit(url).scheme.lower() in ("http", "https")
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows redirects only to http(s); urllib's default would also follow one to ftp://."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if not _is_http(newurl):
+            fp.close()
+            raise UserError(f"{req.full_url} redirected to {newurl}; TF Serving is only reached over http or "
+                            "https, so point --serving_url at the server itself.")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def _predict(url, signature_name, observations, timeout):
     body = json.dumps({"signature_name": signature_name,
                        "instances": np.asarray(observations, np.float32).tolist()}).encode()
     request = urllib.request.Request(f"{url}:predict", data=body,
                                      headers={"Content-Type": "application/json"}, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.build_opener(_HttpOnlyRedirects).open(request, timeout=timeout) as response:
             answer = json.loads(response.read().decode())
     except urllib.error.HTTPError as error:
         detail = error.read().decode(errors="replace")[:200]

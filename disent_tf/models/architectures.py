@@ -7,26 +7,30 @@ returns a functional `keras.Model`, so its variables exist as soon as it is
 made. Layer names are unique across the three parts (variable paths do not
 include the parent model's name). Kernels use Glorot-uniform and biases zeros (the TF1 `tf.layers`
 defaults of the original), seeded from `seed` so that one integer fixes the
-initial weights without touching global state.
+initial weights without touching global state: layer n of a part gets
+`seeds.derive(seed, part, n)` with part "encoder", "decoder" or "discriminator".
 """
 
 import math
 
 import keras
 
+from disent_tf import seeds
+
 ARCHITECTURES = ("conv", "fc")
 
 
 class _Initializers:
-    """Hands out a distinct seeded Glorot-uniform initializer per layer."""
+    """Hands out a distinct seeded Glorot-uniform initializer per layer of one part."""
 
-    def __init__(self, seed):
+    def __init__(self, seed, part):
         self._seed = seed
+        self._part = part
         self._count = 0
 
     def __call__(self):
         self._count += 1
-        seed = None if self._seed is None else self._seed * 1000 + self._count
+        seed = None if self._seed is None else seeds.derive(self._seed, self._part, self._count)
         return keras.initializers.GlorotUniform(seed=seed)
 
 
@@ -36,7 +40,7 @@ def _dense(units, init, activation=None, name=None):
 
 def conv_encoder(input_shape, num_latent, seed=None):
     """Conv 32k4s2, 32k4s2, 64k2s2, 64k2s2 (ReLU, same), Dense 256 ReLU, mean and logvar heads."""
-    init = _Initializers(seed)
+    init = _Initializers(seed, "encoder")
     images = keras.Input(shape=tuple(input_shape), name="images")
     hidden = images
     for index, (filters, kernel) in enumerate(((32, 4), (32, 4), (64, 2), (64, 2)), start=1):
@@ -50,7 +54,7 @@ def conv_encoder(input_shape, num_latent, seed=None):
 
 def fc_encoder(input_shape, num_latent, seed=None):
     """Flatten, Dense 1200 ReLU, Dense 1200 ReLU, mean and logvar heads."""
-    init = _Initializers(seed)
+    init = _Initializers(seed, "encoder")
     images = keras.Input(shape=tuple(input_shape), name="images")
     hidden = keras.layers.Flatten()(images)
     hidden = _dense(1200, init, "relu", name="e1")(hidden)
@@ -67,7 +71,7 @@ def _gaussian_encoder_model(images, hidden, num_latent, init):
 
 def deconv_decoder(output_shape, num_latent, seed=None):
     """Dense 256, Dense 1024 (ReLU), reshape 4x4x64, ConvT 64, 32, 32 k4s2 ReLU, ConvT C k4s2 logits."""
-    init = _Initializers(seed)
+    init = _Initializers(seed, "decoder")
     latents = keras.Input(shape=(num_latent,), name="latents")
     hidden = _dense(256, init, "relu", name="d1")(latents)
     hidden = _dense(1024, init, "relu", name="d2")(hidden)
@@ -84,7 +88,7 @@ def deconv_decoder(output_shape, num_latent, seed=None):
 
 def fc_decoder(output_shape, num_latent, seed=None):
     """Dense 1200 tanh x3, Dense H*W*C logits reshaped to the image."""
-    init = _Initializers(seed)
+    init = _Initializers(seed, "decoder")
     latents = keras.Input(shape=(num_latent,), name="latents")
     hidden = latents
     for index in range(1, 4):
@@ -96,7 +100,7 @@ def fc_decoder(output_shape, num_latent, seed=None):
 
 def discriminator(num_latent, seed=None):
     """FactorVAE discriminator: 6 x Dense 1000 leaky ReLU (slope 0.2, `tf.nn.leaky_relu`'s default), 2 logits."""
-    init = _Initializers(seed)
+    init = _Initializers(seed, "discriminator")
     codes = keras.Input(shape=(num_latent,), name="codes")
     hidden = codes
     for index in range(1, 7):

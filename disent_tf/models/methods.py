@@ -10,10 +10,11 @@ import tensorflow as tf
 
 from disent_tf.models import architectures
 from disent_tf.models import regularizers
+from disent_tf.models.hparams import check
 from disent_tf.models.vae import SHUFFLE_STREAM
 from disent_tf.models.vae import GaussianVAE
+from disent_tf.models.vae import OptimizerGroup
 from disent_tf.models.vae import check_choice
-from disent_tf.models.vae import check_number
 
 # FactorVAE discriminator probabilities are clipped as in disentanglement_lib.
 PROBABILITY_CLIP = 1e-6
@@ -25,13 +26,13 @@ class BetaVAE(GaussianVAE):
     method_name = "beta_vae"
 
     def __init__(self, beta=1.0, **kwargs):
-        self.beta = check_number("beta", beta, 0)
+        self.beta = check("beta", beta)
         super().__init__(**kwargs)
 
     def method_config(self):
         return {"beta": self.beta}
 
-    def regularizer(self, kl_loss, z_mean, z_logvar, z_sampled, step):
+    def regularizer(self, kl_loss, z_mean, z_logvar, z_sampled, step, noise_step):
         return {"regularizer": self.beta * kl_loss}
 
 
@@ -41,15 +42,15 @@ class AnnealedVAE(GaussianVAE):
     method_name = "annealed_vae"
 
     def __init__(self, gamma=1000.0, c_max=5.0, iteration_threshold=100000, **kwargs):
-        self.gamma = check_number("gamma", gamma, 0)
-        self.c_max = check_number("c_max", c_max, 0)
-        self.iteration_threshold = check_number("iteration_threshold", iteration_threshold, 1, integer=True)
+        self.gamma = check("gamma", gamma)
+        self.c_max = check("c_max", c_max)
+        self.iteration_threshold = check("iteration_threshold", iteration_threshold)
         super().__init__(**kwargs)
 
     def method_config(self):
         return {"gamma": self.gamma, "c_max": self.c_max, "iteration_threshold": self.iteration_threshold}
 
-    def regularizer(self, kl_loss, z_mean, z_logvar, z_sampled, step):
+    def regularizer(self, kl_loss, z_mean, z_logvar, z_sampled, step, noise_step):
         capacity = regularizers.annealed_capacity(self.c_max, step, self.iteration_threshold)
         return {"regularizer": self.gamma * tf.abs(kl_loss - capacity), "capacity": capacity}
 
@@ -65,15 +66,15 @@ class FactorVAE(GaussianVAE):
     method_name = "factor_vae"
 
     def __init__(self, gamma=10.0, **kwargs):
-        self.gamma = check_number("gamma", gamma, 0)
+        self.gamma = check("gamma", gamma)
         super().__init__(**kwargs)
-        self.discriminator = architectures.discriminator(self.num_latent, 3 * self.seed + 2)
+        self.discriminator = architectures.discriminator(self.num_latent, self.seed)
 
     def method_config(self):
         return {"gamma": self.gamma}
 
-    def regularizer(self, kl_loss, z_mean, z_logvar, z_sampled, step):
-        shuffled = regularizers.shuffle_codes(z_sampled, self.noise_seed(step, SHUFFLE_STREAM))
+    def regularizer(self, kl_loss, z_mean, z_logvar, z_sampled, step, noise_step):
+        shuffled = regularizers.shuffle_codes(z_sampled, self.noise_seed(noise_step, SHUFFLE_STREAM))
         # One discriminator pass over both halves; the VAE group does not own the
         # discriminator's variables and the discriminator group does not own the
         # encoder's, so each optimizer follows only its own gradient.
@@ -87,11 +88,12 @@ class FactorVAE(GaussianVAE):
         )
         return {"regularizer": kl_loss + self.gamma * tc, "tc": tc, "discriminator_loss": discriminator_loss}
 
-    def loss_groups(self):
-        return {
-            "vae": ("loss", self.vae_variables()),
-            "discriminator": ("discriminator_loss", self.discriminator.trainable_variables),
-        }
+    def optimizer_groups(self):
+        return (
+            OptimizerGroup("vae", "loss", self.vae_variables(), adam="vae"),
+            OptimizerGroup("discriminator", "discriminator_loss", self.discriminator.trainable_variables,
+                           adam="discriminator"),
+        )
 
 
 class DIPVAE(GaussianVAE):
@@ -104,15 +106,15 @@ class DIPVAE(GaussianVAE):
     DIP_TYPES = ("i", "ii")
 
     def __init__(self, lambda_od=1.0, lambda_d_factor=10.0, dip_type="i", name=None, **kwargs):
-        self.lambda_od = check_number("lambda_od", lambda_od, 0)
-        self.lambda_d_factor = check_number("lambda_d_factor", lambda_d_factor, 0)
+        self.lambda_od = check("lambda_od", lambda_od)
+        self.lambda_d_factor = check("lambda_d_factor", lambda_d_factor)
         self.dip_type = check_choice("dip_type", dip_type, self.DIP_TYPES)
         super().__init__(name=name or f"dip_vae_{dip_type}", **kwargs)
 
     def method_config(self):
         return {"lambda_od": self.lambda_od, "lambda_d_factor": self.lambda_d_factor, "dip_type": self.dip_type}
 
-    def regularizer(self, kl_loss, z_mean, z_logvar, z_sampled, step):
+    def regularizer(self, kl_loss, z_mean, z_logvar, z_sampled, step, noise_step):
         covariance_of = regularizers.dip_i_covariance if self.dip_type == "i" else regularizers.dip_ii_covariance
         penalty = regularizers.dip_penalty(
             covariance_of(z_mean, z_logvar), self.lambda_od, self.lambda_d_factor * self.lambda_od
@@ -126,12 +128,12 @@ class BetaTCVAE(GaussianVAE):
     method_name = "beta_tc_vae"
 
     def __init__(self, beta=1.0, **kwargs):
-        self.beta = check_number("beta", beta, 0)
+        self.beta = check("beta", beta)
         super().__init__(**kwargs)
 
     def method_config(self):
         return {"beta": self.beta}
 
-    def regularizer(self, kl_loss, z_mean, z_logvar, z_sampled, step):
+    def regularizer(self, kl_loss, z_mean, z_logvar, z_sampled, step, noise_step):
         tc = regularizers.total_correlation(z_sampled, z_mean, z_logvar)
         return {"regularizer": kl_loss + (self.beta - 1.0) * tc, "tc": tc}

@@ -15,10 +15,14 @@ with `jit_compile=True` draws different (equally distributed, equally
 reproducible) noise than the same model without XLA.
 """
 
+import dataclasses
+from typing import Sequence
+
 import keras
 import tensorflow as tf
 import tensorflow_probability as tfp
 
+from disent_tf import seeds
 from disent_tf.errors import UserError
 from disent_tf.models import architectures
 from disent_tf.models import regularizers
@@ -26,9 +30,9 @@ from disent_tf.models import regularizers
 tfd = tfp.distributions
 
 RECONSTRUCTIONS = ("bernoulli", "l2")
-# Streams of the stateless RNG: one per kind of draw, so they never share noise.
-LATENT_NOISE_STREAM = 0
-SHUFFLE_STREAM = 1
+# Streams of the stateless RNG (names of seeds.STREAMS): one per kind of draw, so they never share noise.
+LATENT_NOISE_STREAM = "latent_noise"
+SHUFFLE_STREAM = "shuffle"
 # Named rather than "auto_select", so the generator never depends on the device.
 RNG_ALGORITHM = "philox"
 # Room for this many replicas in the second seed word (see `noise_seed`).
@@ -47,6 +51,21 @@ def check_number(name, value, minimum, integer=False):
         kind = "an integer" if integer else "a number"
         raise UserError(f"{name} must be {kind} >= {minimum}, got {value!r}.")
     return number
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimizerGroup:
+    """One optimizer of a model: what it minimises, what it updates, which Adam settings it takes.
+
+    `adam` names a set of Adam settings of the TrainConfig ("vae" or
+    "discriminator", see TrainConfig.adam); `name` is the optimizer's name in
+    checkpoints.
+    """
+
+    name: str
+    loss: str
+    variables: Sequence[tf.Variable]
+    adam: str = "vae"
 
 
 def check_choice(name, value, choices):
@@ -100,8 +119,8 @@ class GaussianVAE(keras.Model):
         self.reconstruction = check_choice("reconstruction", reconstruction, RECONSTRUCTIONS)
         self.architecture = check_choice("architecture", architecture, architectures.ARCHITECTURES)
         self.seed = check_number("seed", seed, 0, integer=True)
-        self.encoder = architectures.make_encoder(architecture, self.image_shape, self.num_latent, 3 * self.seed)
-        self.decoder = architectures.make_decoder(architecture, self.image_shape, self.num_latent, 3 * self.seed + 1)
+        self.encoder = architectures.make_encoder(architecture, self.image_shape, self.num_latent, self.seed)
+        self.decoder = architectures.make_decoder(architecture, self.image_shape, self.num_latent, self.seed)
         # The sub-models are functional, hence built; so is this model.
         self.built = True
 
@@ -181,26 +200,32 @@ class GaussianVAE(keras.Model):
         replica = 0 if context is None else context.replica_id_in_sync_group
         step = tf.cast(step, tf.int64)
         replica = tf.cast(replica, tf.int64)
-        return tf.stack([tf.constant(4 * self.seed + stream, tf.int64), step * _MAX_REPLICAS + replica])
+        return tf.stack([tf.constant(seeds.derive(self.seed, stream), tf.int64), step * _MAX_REPLICAS + replica])
 
-    def regularizer(self, kl_loss, z_mean, z_logvar, z_sampled, step):
-        """Returns {"regularizer": scalar, **extras}; the default is the plain KL."""
-        del z_mean, z_logvar, z_sampled, step
+    def regularizer(self, kl_loss, z_mean, z_logvar, z_sampled, step, noise_step):
+        """Returns {"regularizer": scalar, **extras}; the default is the plain KL.
+
+        `step` drives annealing; `noise_step` keys the regularizer's own noise.
+        """
+        del z_mean, z_logvar, z_sampled, step, noise_step
         return {"regularizer": kl_loss}
 
-    def compute_losses(self, images, step, training=True):
+    def compute_losses(self, images, step, training=True, noise_step=None):
         """All losses of one batch, each a scalar averaged over the (local) batch.
 
         loss = reconstruction_loss + regularizer (minimised by the VAE optimizer);
         elbo = -(reconstruction_loss + kl_loss). `step` (int or int tensor, the
-        global step) drives annealing and the noise seed.
+        global step) drives annealing and, unless `noise_step` is given, keys
+        the noise (evaluation batches at the final step draw fresh noise each
+        by their own `noise_step`).
         """
+        noise_step = step if noise_step is None else noise_step
         mean, logvar = self.gaussian_encoder(images, training=training)
-        z = sample_latents(mean, logvar, self.noise_seed(step, LATENT_NOISE_STREAM))
+        z = sample_latents(mean, logvar, self.noise_seed(noise_step, LATENT_NOISE_STREAM))
         logits = self.decode(z, training=training)
         recon = tf.reduce_mean(reconstruction_loss(images, logits, self.reconstruction))
         kl = tf.reduce_mean(regularizers.gaussian_kl(mean, logvar))
-        terms = self.regularizer(kl, mean, logvar, z, step)
+        terms = self.regularizer(kl, mean, logvar, z, step, noise_step)
         return {
             "loss": recon + terms["regularizer"],
             "reconstruction_loss": recon,
@@ -212,9 +237,19 @@ class GaussianVAE(keras.Model):
     def vae_variables(self):
         return self.encoder.trainable_variables + self.decoder.trainable_variables
 
-    def loss_groups(self):
-        """For each optimizer: (key of compute_losses it minimises, variables it updates)."""
-        return {"vae": ("loss", self.vae_variables())}
+    def optimizer_groups(self):
+        """The model's optimizers (OptimizerGroup); the trainer builds one Adam for each."""
+        return (OptimizerGroup("vae", "loss", self.vae_variables(), adam="vae"),)
+
+    def training_dataset(self, data, batch_size, seed):
+        """The input this model trains on: infinite batches of `batch_size` images of `data`.
+
+        The trainer feeds each batch to `compute_losses`; methods that train
+        on something else (pairs of images) override this.
+        """
+        from disent_tf.data.pipeline import training_dataset
+
+        return training_dataset(data, batch_size, seed)
 
 
 def _check_input_shape(input_shape, architecture):

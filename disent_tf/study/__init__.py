@@ -5,12 +5,13 @@ add a study by adding an entry here.
 """
 
 from disent_tf.errors import UserError
-from disent_tf.study import sweep
+from disent_tf.study import sweep, weak_study
 
-STUDIES = {
-    sweep.unsupervised_study_v1.name: sweep.unsupervised_study_v1,
-    sweep.smoke.name: sweep.smoke,
-}
+STUDIES = {study.name: study for study in (
+    sweep.unsupervised_study_v1,
+    weak_study.weakly_supervised_study,
+    sweep.smoke,
+)}
 
 
 def names():

@@ -1,6 +1,6 @@
 """Collect the result files of a study into one pandas table.
 
-Input is the folder `bin/reproduce` writes (see `disent_tf.study.layout`):
+Input is the folder `bin/reproduce` writes (see `disent_tf.run_folder.StudyRun`):
 `<input>/<run>/config.json` and `<input>/<run>/metrics/<representation>/<metric>.json`.
 Two layouts of the same numbers:
 
@@ -24,7 +24,8 @@ import pandas as pd
 import tensorflow as tf
 
 from disent_tf.errors import MissingFileError, UserError
-from disent_tf.study import layout
+from disent_tf import records
+from disent_tf.run_folder import StudyRun, join
 
 LAYOUTS = ("wide", "long")
 ROW_KEYS = ("run", "representation")
@@ -49,7 +50,7 @@ def collect(input_dir, table_layout="wide") -> Aggregate:
         run_dir = os.path.dirname(os.path.dirname(os.path.dirname(path)))
         try:
             if run_dir not in configs:
-                configs[run_dir] = config_columns(layout.read_json(layout.join(run_dir, "config.json")))
+                configs[run_dir] = config_columns(records.read_json(StudyRun(run_dir).config_path))
                 configs[run_dir]["run"] = os.path.basename(run_dir.rstrip("/"))
             rows.extend(_score_rows(path, configs[run_dir]))
         except (OSError, tf.errors.OpError, ValueError, KeyError, TypeError, AttributeError) as error:
@@ -70,7 +71,7 @@ def read_metric_result(path):
     "data_source", "sample_scale", ...}. This is the only place that knows
     that format.
     """
-    result = layout.read_json(path)
+    result = records.read_json(path)
     scores = {str(key): float(value) for key, value in result["scores"].items()}
     columns = {"data_source": result.get("data_source"), "sample_scale": result.get("sample_scale")}
     return str(result["representation"]), str(result["metric"]), scores, columns
@@ -126,14 +127,14 @@ def save(table, path):
     """Writes the table; the format follows the extension (.csv, .json, .parquet)."""
     extension = os.path.splitext(path)[1].lower()
     if extension == ".csv":
-        layout.write_text(path, table.to_csv(index=False))
+        records.write_text(path, table.to_csv(index=False))
     elif extension == ".json":
-        layout.write_text(path, table.to_json(orient="records", indent=1) + "\n")
+        records.write_text(path, table.to_json(orient="records", indent=1) + "\n")
     elif extension == ".parquet":
         _require_pyarrow()
         buffer = io.BytesIO()
         table.to_parquet(buffer, index=False)
-        layout.write_bytes(path, buffer.getvalue())
+        records.write_bytes(path, buffer.getvalue())
     else:
         raise UserError(f"cannot write '{path}': name the output file with one of {', '.join(FORMATS)}.")
     return path
@@ -146,25 +147,49 @@ def load(path, table_layout="wide") -> pd.DataFrame:
     if not tf.io.gfile.exists(path):
         raise MissingFileError(f"results '{path}' do not exist; pass a results folder or a table from bin/aggregate.")
     extension = os.path.splitext(path)[1].lower()
-    if extension == ".csv":
-        with tf.io.gfile.GFile(path, "r") as handle:
-            table = pd.read_csv(handle)
-    elif extension == ".json":
-        with tf.io.gfile.GFile(path, "r") as handle:
-            table = pd.DataFrame(json.load(handle))
-    elif extension == ".parquet":
-        _require_pyarrow()
-        with tf.io.gfile.GFile(path, "rb") as handle:
-            table = pd.read_parquet(io.BytesIO(handle.read()))
-    else:
+    if extension not in FORMATS:
         raise UserError(f"cannot read '{path}': give a results folder or a {', '.join(FORMATS)} table.")
+    if extension == ".parquet":
+        _require_pyarrow()
+    table = _read_table(path, extension)
+    missing = [key for key in ROW_KEYS if key not in table.columns]
+    if not table.empty and missing:
+        raise UserError(f"'{path}' has no {' or '.join(missing)} column, so it is not a table written by "
+                        "bin/aggregate (or it is damaged); write it again or pass the results folder instead.")
     return ensure_wide(table) if table_layout == "wide" else to_long(table)
+
+
+def _read_table(path, extension):
+    """The DataFrame in a saved table; a UserError naming the file when it is not a valid one."""
+    try:
+        with tf.io.gfile.GFile(path, "rb") as handle:
+            content = handle.read()
+        if extension == ".csv":
+            return pd.read_csv(io.BytesIO(content))
+        if extension == ".json":
+            return pd.DataFrame(json.loads(content.decode("utf-8")))
+        return pd.read_parquet(io.BytesIO(content))
+    except (PermissionError, tf.errors.PermissionDeniedError):
+        raise UserError(f"cannot read '{path}' (permission denied); give your user read access to it.") from None
+    except _table_errors(extension) as error:
+        raise UserError(f"'{path}' is not a valid {extension} table ({_reason(error)}); write it again with "
+                        "bin/aggregate or pass the results folder instead.") from None
+
+
+def _table_errors(extension):
+    """What pandas, json and pyarrow raise on a corrupt table (parse, decode and type errors)."""
+    errors = (ValueError, TypeError, KeyError, IndexError, OSError, tf.errors.OpError)
+    if extension == ".parquet":
+        import pyarrow  # not every pyarrow error is a ValueError (e.g. ArrowSerializationError)
+
+        errors += (pyarrow.ArrowException,)
+    return errors
 
 
 def _result_files(input_dir):
     patterns = ("*/metrics/*/*.json", "metrics/*/*.json")
     for pattern in patterns:
-        yield from tf.io.gfile.glob(layout.join(input_dir, pattern))
+        yield from tf.io.gfile.glob(join(input_dir, pattern))
 
 
 def _score_rows(path, config):

@@ -21,7 +21,10 @@ import io
 import numpy as np
 from matplotlib.figure import Figure
 
-from disent_tf.study import aggregate, layout
+from disent_tf import records
+from disent_tf.models import hparams
+from disent_tf.run_folder import join
+from disent_tf.study import aggregate
 
 # The scores the paper compares (Section 5), as (label, wide column).
 HEADLINE_SCORES = (
@@ -42,7 +45,6 @@ METHOD_LABELS = {  # in the study's order
     "beta_tc_vae": "β-TCVAE",
     "annealed_vae": "AnnealedVAE",
 }
-HPARAM_LABELS = {"beta": "β", "gamma": "γ", "lambda_od": "λ_od", "c_max": "C_max"}
 DPI = 80
 
 
@@ -59,7 +61,7 @@ def plot_all(table, output_dir, log=print):
         if isinstance(figure, str):
             log(f"skipped {file_name}: {figure}")
             continue
-        path = layout.join(output_dir, file_name)
+        path = join(output_dir, file_name)
         save_png(figure, path)
         written.append(path)
         log(f"wrote {path}")
@@ -176,7 +178,7 @@ def total_correlation_figure(table):
 def save_png(figure, path):
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
-    layout.write_bytes(path, buffer.getvalue())
+    records.write_bytes(path, buffer.getvalue())
     return path
 
 
@@ -231,5 +233,5 @@ def _score_by_strength(axis, rows, column):
 
 def _strength_label(rows):
     names = _ordered(rows["hparam_name"]) if "hparam_name" in rows.columns else []
-    return HPARAM_LABELS.get(names[0], names[0]) if names else "regularisation strength"
+    return hparams.label(names[0]) if names else "regularisation strength"
 

@@ -2,133 +2,124 @@
 
     reproduce(study, model_num=0, output_dir="output")
 
-writes everything under `<output_dir>/<model_num>/` (see `layout.py`). Each
-stage is finished when its result file exists, and a rerun skips finished
-stages: train_results.json (training; an unfinished run resumes from its last
-checkpoint), the SavedModel's saved_model.pb (export), one
-metrics/<representation>/<metric>.json per metric and representation (scoring,
-the study's protocol: every metric of `disent_tf.evaluation`, seed 0, on the
-mean and on the sampled representation, Locatello et al. 2019 section 3),
+writes everything under `<output_dir>/<model_num>/` (a study run, see
+`disent_tf.run_folder.StudyRun`). Each stage is finished when its result
+file exists, and a rerun skips finished stages: train_results.json
+(training; an unfinished run resumes from its last checkpoint), the
+SavedModel's saved_model.pb (export), one metrics/<representation>/<metric>.json
+per metric and representation (scoring with the study's EvaluationConfig),
 visualizations/visualizations.json (pictures).
 
 The run's config.json records what decides its results; a folder that holds
 a different config for the same model is refused rather than mixed.
 """
 
-import dataclasses
-import os
-from typing import Callable, Optional, Sequence
+import posixpath
 
+from disent_tf import locks, records, run_folder
 from disent_tf.errors import MissingFileError, UserError
-from disent_tf.study import layout
 from disent_tf.study import sweep as sweeps
 from disent_tf.training.config import TrainConfig
 
-# TrainConfig fields that say where and how a run executes, not what it
-# learns: a rerun may change them (another machine, another data mount).
-RUNTIME_FIELDS = frozenset({
-    "output_dir", "data_dir", "strategy", "jit_compile", "steps_per_call", "log_every", "summary_every",
-    "checkpoint_every"})
-EXPORT_VERSION = "1"
-
-
-@dataclasses.dataclass(frozen=True)
-class Protocol:
-    """How a run is scored and what it produces besides the model.
-
-    `sample_scale` < 1 shrinks every metric's sample counts (quick checks
-    only: such numbers are not comparable with the paper); `num_workers`
-    fits per-factor classifiers in parallel (None: all cores).
-    """
-
-    metrics: Sequence[str] = ("all",)
-    representations: Sequence[str] = layout.REPRESENTATIONS
-    sample_scale: float = 1.0
-    num_workers: Optional[int] = None
-    seed: int = 0
-    visualize: bool = True
-
-    def record(self):
-        # What decides the scores; num_workers and visualize do not.
-        return {"metrics": list(self.metrics), "representations": list(self.representations),
-                "sample_scale": self.sample_scale, "seed": self.seed}
-
-
-def study_protocol(study, sample_scale=None, num_workers=None):
-    """The study's protocol (`Study.evaluation` over the defaults), sample_scale overridden when given."""
-    options = study.evaluation_options()
-    if sample_scale is not None:
-        options["sample_scale"] = float(sample_scale)
-    return Protocol(num_workers=num_workers, **options)
-
 
 def model_config(study, model_num, output_dir, overrides=None):
-    """(RunLayout, TrainConfig) of a study's model, the config's output_dir inside the run folder."""
-    run = layout.RunLayout.for_model(output_dir, model_num)
-    config = study.config(model_num).replace(output_dir=run.model_dir, **dict(overrides or {}))
+    """(StudyRun, TrainConfig) of a study's model, the config's output_dir inside the run folder."""
+    run = run_folder.StudyRun.for_model(output_dir, model_num)
+    config = study.config(model_num).replace(output_dir=run.training.root, **dict(overrides or {}))
     return run, config
 
 
-def reproduce(study, model_num, output_dir, overrides=None, protocol=None, data=None, log=print):
-    """Runs every unfinished stage of one model of `study`; returns {stage: what happened}."""
-    protocol = protocol or study_protocol(study)
+def config_record(study, model_num, config, swept_hparam=None, evaluation=None):
+    """The content of a study run's config.json: what decides the run's results.
+
+    `swept_hparam` is (name, value) of the regularisation strength the study
+    varies; `evaluation` the EvaluationConfig's record.
+    """
+    name, value = swept_hparam if swept_hparam else (None, None)
+    return {
+        "study": study,
+        "model_num": model_num,
+        "train_config": config.to_dict(),
+        "swept_hparam": {"name": name, "value": value},
+        "evaluation": dict(evaluation or {}),
+    }
+
+
+def metric_record(representation, metric, scores, **extra):
+    """The content of metrics/<representation>/<metric>.json (aggregate.read_metric_result reads it)."""
+    return dict(extra, representation=representation, metric=metric,
+                scores={str(key): float(value) for key, value in scores.items()})
+
+
+def reproduce(study, model_num, output_dir, overrides=None, evaluation=None, visualize=True, data=None, log=print):
+    """Runs every unfinished stage of one model of `study`; returns {stage: what happened}.
+
+    `evaluation` (an EvaluationConfig) defaults to the study's.
+    """
+    evaluation = evaluation or study.evaluation
     run, config = model_config(study, model_num, output_dir, overrides)
-    record = layout.config_record(study.name, int(model_num), config, study.swept_hparam(model_num),
-                                  protocol.record())
+    record = config_record(study.name, int(model_num), config, study.swept_hparam(model_num), evaluation.record())
+    records.check_writable(run.root)
     check_or_write_record(run, record)
-    return _run_stages(run, config, protocol, data, log, prefix=f"[model {model_num}] ", train=True)
+    return _run_stages(run, config, evaluation, visualize, data, log, prefix=f"[model {model_num}] ", train=True)
 
 
-def evaluate_existing(model_dir, output_dir, study=None, protocol=None, data=None, data_dir=None, log=print):
+def evaluate_existing(model_dir, output_dir, study=None, evaluation=None, visualize=True, data=None, data_dir=None,
+                      log=print):
     """The study protocol (export, scores, pictures) for a model trained elsewhere; no training.
 
-    `model_dir` is a bin/train output folder (config.json, checkpoints/) or a
+    `model_dir` is a bin/train output folder (a training run) or a
     bin/reproduce run folder; results go to `<output_dir>/<its name>/`, or
-    into the reproduce run folder itself. `protocol` defaults to the one the
-    reproduce folder recorded, else the study's full protocol.
+    into the reproduce run folder itself. `evaluation` defaults to the one the
+    reproduce folder recorded, else the study's (the paper's protocol).
     """
-    model_dir = str(model_dir).rstrip("/")
-    existing = layout.join(model_dir, "config.json")
-    if not layout.exists(existing):
-        raise MissingFileError(f"{model_dir} has no config.json; pass the --output_dir of a bin/train or "
-                               "bin/reproduce run.")
-    recorded = layout.read_json(existing)
-    if "train_config" in recorded:  # a bin/reproduce run folder: complete it in place
-        run = layout.RunLayout(model_dir)
-        config = TrainConfig.from_dict(recorded["train_config"]).replace(output_dir=run.model_dir)
-        protocol = protocol or Protocol(**recorded.get("evaluation", {}))
-        record = dict(recorded, evaluation=protocol.record())
-    else:  # a bin/train output folder
-        config = TrainConfig.from_dict(recorded).replace(output_dir=model_dir)
-        protocol = protocol or Protocol()
-        run = layout.RunLayout(layout.join(output_dir, os.path.basename(model_dir)))
-        record = layout.config_record(None, None, config, _swept_hparam(study, config), protocol.record())
+    from disent_tf.evaluation.config import EvaluationConfig
+
+    # Normalised, so that <run>/sub/.. names <run> (and results go under its own name).
+    model_dir = str(model_dir).rstrip("/") if "://" in str(model_dir) else posixpath.normpath(str(model_dir))
+    if run_folder.is_study_run(model_dir):  # complete it in place
+        run = run_folder.StudyRun(model_dir)
+        recorded = records.read_json(run.config_path)
+        config = TrainConfig.from_dict(recorded["train_config"]).replace(output_dir=run.training.root)
+        evaluation = evaluation or _recorded_evaluation(recorded.get("evaluation", {}))
+        record = dict(recorded, evaluation=evaluation.record())
+    elif run_folder.gfile().exists(run_folder.TrainingRun(model_dir).config_path):
+        training = run_folder.TrainingRun(model_dir)
+        config = TrainConfig.from_dict(records.read_json(training.config_path)).replace(output_dir=model_dir)
+        evaluation = evaluation or (study.evaluation if study else EvaluationConfig(representation="both"))
+        run = run_folder.StudyRun(run_folder.join(output_dir, training_name(model_dir)))
+        record = config_record(None, None, config, _swept_hparam(study, config), evaluation.record())
         record["trained_in"] = model_dir
-    if not layout.exists(layout.join(config.output_dir, "train_results.json")):
+    else:
+        raise MissingFileError(f"{model_dir} has no config.json or train_config.json; pass the --output_dir of a "
+                               "bin/train or bin/reproduce run.")
+    if not run_folder.TrainingRun(config.output_dir).is_finished():
         raise UserError(f"{config.output_dir} holds no finished training (no train_results.json); "
                         "finish training it first.")
     if data_dir:
         config = config.replace(data_dir=data_dir)
+    records.check_writable(run.root)
     check_or_write_record(run, record)
-    return _run_stages(run, config, protocol, data, log, prefix=f"[{os.path.basename(model_dir)}] ", train=False)
+    return _run_stages(run, config, evaluation, visualize, data, log, prefix=f"[{training_name(model_dir)}] ",
+                       train=False)
 
 
-def run_shard(study, output_dir, task_index, num_tasks, model_num_range="", overrides=None, protocol=None,
-              log=print):
+def run_shard(study, output_dir, task_index, num_tasks, model_num_range="", overrides=None, evaluation=None,
+              visualize=True, log=print):
     """Reproduces model_nums task_index, task_index + num_tasks, ... (of the range); returns their numbers.
 
     One failing model does not stop the others; the failures are raised
     together at the end as one UserError.
     """
-    from disent_tf.training.trainer import TrainingInterrupted
+    from disent_tf.errors import Interrupted
 
     model_nums = sweeps.shard(sweeps.parse_range(model_num_range, study), task_index, num_tasks)
     log(f"task {task_index} of {num_tasks}: {len(model_nums)} models of {study.name}")
     failures = []
     for model_num in model_nums:
         try:
-            reproduce(study, model_num, output_dir, overrides, protocol, log=log)
-        except TrainingInterrupted:
+            reproduce(study, model_num, output_dir, overrides, evaluation, visualize, log=log)
+        except Interrupted:
             raise  # the job is being stopped: checkpointed, do not start the next model
         except UserError as error:
             log(f"[model {model_num}] failed: {error}")
@@ -140,49 +131,49 @@ def run_shard(study, output_dir, task_index, num_tasks, model_num_range="", over
 
 def check_or_write_record(run, record):
     """Writes config.json, or refuses when the folder already holds a different one."""
-    if layout.exists(run.config_path):
-        previous = layout.read_json(run.config_path)
-        differences = record_differences(previous, record)
+    if run_folder.gfile().exists(run.config_path):
+        previous = records.read_json(run.config_path)
+        # The TrainConfig field by field (a rerun may move the run), the rest of the record as it is.
+        differences = run_folder.config_differences(previous.get("train_config") or {}, record["train_config"],
+                                                    may_change=run_folder.RUNTIME_FIELDS)
+        differences += run_folder.config_differences(previous, record, may_change={"train_config"})
         if differences:
             raise UserError(f"{run.root} holds a different config for this model ({'; '.join(differences)}); "
                             "use another --output_dir or delete that folder.")
-    layout.write_json(run.config_path, record)
+    records.write_json(run.config_path, record)
 
 
-def record_differences(previous, current):
-    """'field old -> new' for every difference that changes a run's results."""
-    differences = []
-    for key in sorted(set(previous) | set(current)):
-        if key == "train_config":
-            old, new = previous.get(key) or {}, current.get(key) or {}
-            differences += [f"{name} {old.get(name)!r} -> {new.get(name)!r}"
-                            for name in sorted(set(old) | set(new))
-                            if name not in RUNTIME_FIELDS and _plain(old.get(name)) != _plain(new.get(name))]
-        elif _plain(previous.get(key)) != _plain(current.get(key)):
-            differences.append(f"{key} {previous.get(key)!r} -> {current.get(key)!r}")
-    return differences
+def training_name(model_dir):
+    """The folder name a run trained elsewhere gets under the output folder."""
+    return model_dir.rstrip("/").rsplit("/", 1)[-1]
 
 
 # ------------------------------------------------------------------------- stages
 
 
-def _run_stages(run, config, protocol, data, log, prefix, train):
+def _run_stages(run, config, evaluation, visualize, data, log, prefix, train):
     say = _prefixed(log, prefix)
     data = data if data is not None else _load_data(config)
+    with locks.FolderLock(run.root, say):
+        return _stages(run, config, evaluation, visualize, data, say, train)
+
+
+def _stages(run, config, evaluation, visualize, data, say, train):
     done = {}
     if train:
         done["train"] = _train(run, config, data, say)
     export_dir, done["export"] = _export(run, config, data, say)
-    done["metrics"] = _score(run, export_dir, data, protocol, say)
-    if protocol.visualize:
+    done["metrics"] = _score(run, export_dir, data, evaluation, say)
+    if visualize:
         done["visualizations"] = _visualize(run, export_dir, data, say)
     say(f"finished: results in {run.root}")
     return done
 
 
 def _train(run, config, data, say):
-    if layout.exists(run.train_results_path):
-        say(f"training: skipped, finished ({run.train_results_path} exists)")
+    training = run_folder.TrainingRun(config.output_dir)
+    if training.is_finished():
+        say(f"training: skipped, finished ({training.train_results_path} exists)")
         return "skipped"
     from disent_tf.training.trainer import train
 
@@ -193,57 +184,54 @@ def _train(run, config, data, say):
 
 
 def _export(run, config, data, say):
-    existing = existing_export(run)
+    from disent_tf.export import reader
+
+    try:
+        existing = reader.find_export(run.root)
+    except MissingFileError:
+        existing = None
     if existing:
         say(f"export: skipped, {existing} exists")
         return existing, "skipped"
     from disent_tf.export.saved_model import export
     from disent_tf.training.trainer import restore_model
 
-    export_dir = layout.join(run.export_root, os.path.basename(run.root.rstrip("/")), EXPORT_VERSION)
     model = restore_model(config, data)
-    export(model, export_dir, config, data)
-    say(f"export: wrote {export_dir}")
-    return export_dir, "done"
+    export(model, run.export_dir, config, data)
+    say(f"export: wrote {run.export_dir}")
+    return run.export_dir, "done"
 
 
-def existing_export(run):
-    """The SavedModel folder of a run (its highest name), or None before the export stage."""
-    found = layout.glob(layout.join(run.export_root, "*", "*", "saved_model.pb"))
-    return os.path.dirname(sorted(found)[-1]) if found else None
-
-
-def _score(run, export_dir, data, protocol, say):
+def _score(run, export_dir, data, evaluation, say):
     """Scores every (representation, metric) without a result file; one code cache for all of them."""
-    from disent_tf.evaluation import evaluate as evaluation
-    from disent_tf.evaluation import representation
+    from disent_tf.evaluation import evaluate, representation
 
-    names = evaluation.parse_metrics(protocol.metrics)
-    pending = {kind: [name for name in names if not layout.exists(run.metric_path(kind, name))]
-               for kind in protocol.representations}
+    pending = {kind: [name for name in evaluation.metric_names
+                      if not run_folder.gfile().exists(run.metric_path(kind, name))]
+               for kind in evaluation.representations}
     pending = {kind: metrics for kind, metrics in pending.items() if metrics}
     if not pending:
         say("scoring: skipped, every metric file exists")
         return "skipped"
-    sampler = evaluation.make_sampler(data, representation.from_saved_model(export_dir), next(iter(pending)))
+    sampler = evaluate.make_sampler(data, representation.from_saved_model(export_dir), next(iter(pending)))
     for kind, metrics in pending.items():
-        say(f"scoring the {kind} representation: {', '.join(metrics)} (sample_scale {protocol.sample_scale})")
-        results = evaluation.evaluate(data, sampler, metrics=metrics, seed=protocol.seed, kind=kind,
-                                      num_workers=protocol.num_workers, sample_scale=protocol.sample_scale,
-                                      progress=say)
+        say(f"scoring the {kind} representation: {', '.join(metrics)} (sample_scale {evaluation.sample_scale})")
+        results = evaluate.evaluate(data, sampler, evaluation.replace(metrics=tuple(metrics), representation=kind),
+                                    progress=say)[kind]
         for name in metrics:
-            layout.write_json(run.metric_path(kind, name), _metric_record(results, kind, name, export_dir))
+            records.write_json(run.metric_path(kind, name), _metric_record(results, kind, name, export_dir))
     return "done"
 
 
 def _metric_record(results, kind, name, export_dir):
-    return layout.metric_record(
+    return metric_record(
         kind, name, results["metrics"][name],
         seconds=results["seconds"][name],
-        seed=results["seed"],
+        seed=results["seeds"][name],
         sample_scale=results["sample_scale"],
         comparable_with_study=results["comparable_with_study"],
         metric_arguments=results["metric_arguments"][name],
+        estimators=results["estimators"][name],
         data_source=results["data"]["data_source"],
         dataset=results["data"]["name"],
         versions=results["versions"],
@@ -252,13 +240,13 @@ def _metric_record(results, kind, name, export_dir):
 
 
 def _visualize(run, export_dir, data, say):
-    if layout.exists(run.visualizations_done_path):
+    if run_folder.gfile().exists(run.visualizations_done_path):
         say(f"visualisations: skipped, {run.visualizations_done_path} exists")
         return "skipped"
     from disent_tf.visualize.model import visualize_model
 
     paths = visualize_model(export_dir, run.visualizations_dir, data=data)
-    layout.write_json(run.visualizations_done_path, paths)
+    records.write_json(run.visualizations_done_path, paths)
     say(f"visualisations: wrote {', '.join(sorted(paths.values()))}")
     return "done"
 
@@ -266,10 +254,21 @@ def _visualize(run, export_dir, data, say):
 # ---------------------------------------------------------------------- helpers
 
 
-def _load_data(config):
-    from disent_tf import data as datasets
+def _recorded_evaluation(record):
+    """The EvaluationConfig a study run recorded in its config.json."""
+    from disent_tf.evaluation.config import EvaluationConfig
 
-    return datasets.get(config.dataset, data_dir=config.data_dir)
+    kinds = tuple(record.get("representations", ("mean", "sampled")))
+    representation = "both" if len(kinds) > 1 else kinds[0]
+    return EvaluationConfig(metrics=tuple(record.get("metrics", ("all",))), representation=representation,
+                            seed=record.get("seed", 0), sample_scale=record.get("sample_scale", 1.0),
+                            lr_estimator=record.get("lr_estimator", "study"))
+
+
+def _load_data(config):
+    from disent_tf.training.trainer import load_data
+
+    return load_data(config)
 
 
 def _swept_hparam(study, config):
@@ -280,18 +279,5 @@ def _swept_hparam(study, config):
     return None
 
 
-def _prefixed(log: Callable[[str], None], prefix):
+def _prefixed(log, prefix):
     return lambda message: log(f"{prefix}{message}")
-
-
-def _plain(value):
-    # JSON turns tuples into lists and may turn 1.0 into 1; compare what JSON would hold.
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)):
-        return float(value)
-    return value

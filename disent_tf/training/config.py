@@ -1,52 +1,57 @@
-"""Training configuration: frozen dataclasses whose defaults are the study's (REFERENCE.md section 2)."""
+"""Training configuration: a frozen dataclass whose defaults are the study's (REFERENCE.md section 2)."""
 
 import dataclasses
 import json
 from typing import Mapping, Optional
 
 from disent_tf.errors import UserError
+from disent_tf.options import option
 
 STRATEGIES = ("auto", "default", "mirrored", "multi_worker")
-# The hyperparameters the study sets per method (REFERENCE.md section 2), one bin/train flag each.
-STUDY_HPARAMS = ("beta", "gamma", "c_max", "iteration_threshold", "lambda_od", "lambda_d_factor")
+# The Adam settings a model's optimizer groups name (OptimizerGroup.adam), as TrainConfig field prefixes.
+ADAM_SETTINGS = ("vae", "discriminator")
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """Everything that decides a training run; recorded next to every output.
 
-    `hparams` holds the method's own hyperparameters (beta, gamma, c_max,
-    iteration_threshold, lambda_od, lambda_d_factor, ...); a name left out takes
-    the study default of `disent_tf.models.get`.
+    `hparams` holds the method's own hyperparameters (models/hparams.py); a
+    name left out takes the study default of `disent_tf.models.get`.
     """
 
-    model: str = "beta_vae"
-    hparams: Mapping[str, float] = dataclasses.field(default_factory=dict)
-    dataset: str = "dsprites_full"
-    data_dir: Optional[str] = None
-    batch_size: int = 64
-    num_latent: int = 10
-    steps: int = 300_000
+    model: str = option("beta_vae", "Method (see docs/models.md).")
+    hparams: Mapping[str, object] = option(default_factory=dict, help="The method's hyperparameters (models/hparams.py).")
+    dataset: str = option("dsprites_full", "Data set (see docs/data.md); dsprites_full needs no files.")
+    data_dir: Optional[str] = option(None, "Folder with the data set files (default: $DISENT_TF_DATA).")
+    batch_size: int = option(64, "Global batch size, split across replicas.")
+    num_latent: int = option(10, "Number of latent dimensions.")
+    steps: int = option(300_000, "Total training iterations (the study: 300000; factor_vae's study models: "
+                        "150000, see docs/models.md).")
     # Adam of the VAE (all methods).
-    learning_rate: float = 1e-4
-    adam_beta1: float = 0.9
-    adam_beta2: float = 0.999
-    adam_epsilon: float = 1e-8
+    learning_rate: float = option(1e-4, "Adam learning rate of the VAE.")
+    adam_beta1: float = option(0.9, "Adam beta1 of the VAE.")
+    adam_beta2: float = option(0.999, "Adam beta2 of the VAE.")
+    adam_epsilon: float = option(1e-8, "Adam epsilon of the VAE.")
     # Adam of FactorVAE's discriminator.
-    discriminator_learning_rate: float = 1e-4
-    discriminator_beta1: float = 0.5
-    discriminator_beta2: float = 0.9
-    discriminator_epsilon: float = 1e-8
-    seed: int = 0
-    output_dir: str = "runs/default"
-    strategy: str = "auto"
-    jit_compile: bool = False
-    log_every: int = 100
-    summary_every: int = 100
-    checkpoint_every: int = 1000
+    discriminator_learning_rate: float = option(1e-4, "Adam learning rate of FactorVAE's discriminator.")
+    discriminator_beta1: float = option(0.5, "Adam beta1 of FactorVAE's discriminator.")
+    discriminator_beta2: float = option(0.9, "Adam beta2 of FactorVAE's discriminator.")
+    discriminator_epsilon: float = option(1e-8, "Adam epsilon of FactorVAE's discriminator.")
+    seed: int = option(0, "Seed of the initial weights, the noise and the input stream.")
+    output_dir: str = option("runs/default", "Run folder (checkpoints, summaries, train_results.json).")
+    strategy: str = option("auto", "auto: MirroredStrategy over all GPUs when there are several, else one device.",
+                           choices=STRATEGIES)
+    jit_compile: bool = option(False, "Compile the step with XLA (faster on GPUs, slower on CPUs).")
+    log_every: int = option(100, "Steps between progress lines.")
+    summary_every: int = option(100, "Steps between TensorBoard summaries.")
+    checkpoint_every: int = option(1000, "Steps between checkpoints.")
     # Training steps per call of the compiled step function: >1 saves the
     # per-call Python overhead where a step is very short (fast GPUs).
-    steps_per_call: int = 1
+    steps_per_call: int = option(1, "Steps per call of the compiled step (GPUs: try 50).")
+    # The study evaluated every trained model on 1,000 fresh batches (REFERENCE.md section 5).
+    eval_batches: int = option(1000, "Fresh batches the trained model is evaluated on for train_results.json "
+                               "(the study: 1000; 0 skips it).")
 
     def __post_init__(self):
         # A plain, sorted dict keeps equality, hashing of the JSON and reprs stable.
@@ -55,8 +60,21 @@ class TrainConfig:
                      "steps_per_call"):
             if int(getattr(self, name)) < 1:
                 raise UserError(f"{name} must be a positive integer, got {getattr(self, name)}.")
+        if int(self.eval_batches) < 0:
+            raise UserError(f"eval_batches must be 0 (skip) or a positive integer, got {self.eval_batches}.")
         if self.strategy not in STRATEGIES:
             raise UserError(f"strategy must be one of {', '.join(STRATEGIES)}, got '{self.strategy}'.")
+
+    def adam(self, settings):
+        """Keyword arguments of keras.optimizers.Adam for the settings `settings` ("vae" or "discriminator")."""
+        if settings == "vae":
+            values = (self.learning_rate, self.adam_beta1, self.adam_beta2, self.adam_epsilon)
+        elif settings == "discriminator":
+            values = (self.discriminator_learning_rate, self.discriminator_beta1, self.discriminator_beta2,
+                      self.discriminator_epsilon)
+        else:
+            raise ValueError(f"unknown Adam settings {settings!r}; expected one of {ADAM_SETTINGS}")
+        return dict(zip(("learning_rate", "beta_1", "beta_2", "epsilon"), values))
 
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)

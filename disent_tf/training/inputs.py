@@ -10,15 +10,16 @@ iterator (impossible for generator-backed pipelines) or skipping s batches
 because changing it changes the data a seed trains on.
 """
 
-import numpy as np
 import tensorflow as tf
+
+from disent_tf import seeds
 
 SEGMENT_STEPS = 1000
 
 
 def segment_seed(seed, segment):
     """Seed of segment `segment` of a run with seed `seed` (independent streams per segment)."""
-    return int(np.random.SeedSequence([int(seed), int(segment)]).generate_state(1)[0])
+    return seeds.derive(seed, "input_segment", segment)
 
 
 def segment_end(step):
@@ -29,9 +30,10 @@ def segment_end(step):
 class TrainingInput:
     """Builds the strategy's distributed iterator that yields the batch of a given step.
 
-    `make_dataset(data, batch_size, seed)` is the data layer's
-    `training_dataset`: an infinite tf.data.Dataset of global batches. The
-    strategy splits each global batch across its replicas.
+    `make_dataset(data, batch_size, seed)` is the model's `training_dataset`
+    (the data layer's pipeline of what it trains on): an infinite
+    tf.data.Dataset of global batches. The strategy splits each global batch
+    across its replicas.
     """
 
     def __init__(self, strategy, data, global_batch, seed, make_dataset):

@@ -4,21 +4,15 @@
     from disent_tf.training.trainer import train
     results = train(TrainConfig(model="beta_vae", steps=1000, output_dir="runs/b"))
 
-One step is one compiled `tf.function` that runs the replica step on every
-replica (`strategy.run`), all-reduces the gradients (SUM) and applies them
-with one Adam per entry of `model.loss_groups()`. Each replica's loss is the
-mean over its local batch, scaled by 1 / num_replicas_in_sync, so the summed
-gradient is the gradient of the global-batch mean: N replicas train the same
-model as one device with the same global batch (exactly so for losses that
-are per-example means, e.g. beta_vae; batch statistics such as DIP-VAE's
-covariance or FactorVAE's shuffle are taken over the local batch).
+The compiled step is training/step.py's. Resuming is exact: the checkpoint
+holds the weights, every optimizer and the step; the model's noise is keyed
+by (seed, step, replica) and the input by (seed, step) (see inputs.py), so
+20 + 20 steps equal 40 steps.
 
-Resuming is exact: the checkpoint holds the weights, both optimizers and the
-step; the model's noise is keyed by (seed, step, replica) and the input by
-(seed, step) (see inputs.py), so 20 + 20 steps equal 40 steps.
-
-Files under `config.output_dir`: config.json, checkpoints/, summaries/
-(TensorBoard), train_results.json (written last, atomically).
+Files under `config.output_dir`: see `disent_tf.run_folder.TrainingRun`
+(train_config.json, checkpoints/, summaries/, train_results.json written
+last, atomically, with the trained model's evaluation on fresh batches as the
+study stored it: training/train_eval.py).
 """
 
 import datetime
@@ -26,42 +20,38 @@ import signal
 import threading
 import time
 
-import keras
 import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
-from disent_tf.errors import UserError
+from disent_tf import locks
 from disent_tf import records
+from disent_tf import run_folder
+from disent_tf.errors import Interrupted, UserError
+from disent_tf.training import checkpoints
 from disent_tf.training import inputs
+from disent_tf.training import step as steps
 from disent_tf.training import strategy as strategies
+from disent_tf.training import train_eval
 from disent_tf.training.config import TrainConfig
 from disent_tf.training.progress import Progress
-
-# Fields a rerun may change without starting a different run.
-RESUMABLE_FIELDS = frozenset({
-    "steps", "output_dir", "data_dir", "strategy", "jit_compile", "steps_per_call",
-    "log_every", "summary_every", "checkpoint_every"})
-CHECKPOINTS_TO_KEEP = 3
 
 
 class TrainingDiverged(UserError):
     """A loss became NaN or Inf; the last good checkpoint is kept."""
 
 
-class TrainingInterrupted(UserError):
+class TrainingInterrupted(Interrupted):
     """SIGINT or SIGTERM arrived; a checkpoint of the last finished step was written."""
-
-    def __init__(self, message, signum):
-        super().__init__(message)
-        self.signum = signum
 
 
 def build_model(config, observation_shape):
-    """The default model factory: `disent_tf.models.get` with the config's method, size and seed."""
+    """The default model factory: `disent_tf.models.get` with the config's method, size, seed and hparams."""
     from disent_tf import models
+    from disent_tf.models import hparams
 
-    hparams = {"seed": config.seed, **config.hparams}
-    return models.get(config.model, input_shape=tuple(observation_shape), num_latent=config.num_latent, **hparams)
+    given = hparams.check_given(config.model, config.hparams)
+    return models.get(config.model, input_shape=tuple(observation_shape), num_latent=config.num_latent,
+                      seed=config.seed, **given)
 
 
 def load_data(config):
@@ -80,6 +70,7 @@ def train(config, data=None, model_factory=None, log=print):
     """
     if not isinstance(config, TrainConfig):
         raise UserError(f"train() needs a TrainConfig, got {type(config).__name__}.")
+    run = run_folder.TrainingRun(config.output_dir)
     strategy = strategies.make_strategy(config.strategy)
     replicas = strategy.num_replicas_in_sync
     if config.batch_size % replicas:
@@ -87,168 +78,123 @@ def train(config, data=None, model_factory=None, log=print):
                         f"choose a multiple of {replicas}.")
     data = data if data is not None else load_data(config)
     chief = strategies.is_chief(strategy)
-    _check_same_run(config)
-
+    check_same_run(config)
     with strategy.scope():
         model = (model_factory or build_model)(config, data.observation_shape)
-        optimizers = make_optimizers(config, model)
-        step = _counter("step", 0)
-        first_bad_step = _counter("first_bad_step", -1)
+    # Built once before anything is written, so that an input the data set
+    # cannot give (e.g. pairs with k >= its number of factors) fails first.
+    model.training_dataset(data, config.batch_size, config.seed)
+    if not chief:
+        return _train(config, run, strategy, data, chief, model, log)
+    records.check_writable(run.root)
+    with locks.FolderLock(run.root, log):
+        return _train(config, run, strategy, data, chief, model, log)
+
+
+def _train(config, run, strategy, data, chief, model, log):
+    with strategy.scope():
+        optimizers = steps.make_optimizers(config, model)
+        step = steps.counter("step", 0)
+        first_bad_step = steps.counter("first_bad_step", -1)
     checkpoint = tf.train.Checkpoint(model=model, optimizers=optimizers, step=step)
-    start_step = _restore(checkpoint, step, config, log)
+    start_step = _restore(checkpoint, step, config, run, chief, log)
     if chief:
-        tf.io.gfile.makedirs(config.output_dir)
-        records.write_json(_join(config.output_dir, "config.json"), config.to_dict())
-    save = _checkpoint_saver(checkpoint, config.output_dir, strategy, chief)
-    writer = (tf.summary.create_file_writer(_join(config.output_dir, "summaries")) if chief
-              else tf.summary.create_noop_writer())
-    train_steps = make_train_function(strategy, model, optimizers, step, first_bad_step, config.jit_compile)
-    feed = inputs.TrainingInput(strategy, data, config.batch_size, config.seed, _training_dataset)
+        records.write_json(run.config_path, config.to_dict())
+    save = checkpoints.make_saver(checkpoint, run.checkpoints_dir,
+                                  run_folder.join(run.root, ".worker_checkpoints", strategies.worker_label(strategy)),
+                                  chief)
+    writer = tf.summary.create_file_writer(run.summaries_dir) if chief else tf.summary.create_noop_writer()
+    train_steps = steps.make_train_function(strategy, model, optimizers, step, first_bad_step, config.jit_compile)
+    feed = inputs.TrainingInput(strategy, data, config.batch_size, config.seed, model.training_dataset)
 
     loop_start = time.perf_counter()
-    losses = _run_loop(config, train_steps, feed, step, first_bad_step, save, writer, log)
+    losses = _run_loop(config, run, train_steps, feed, step, first_bad_step, save, writer, log)
     wall_time = time.perf_counter() - loop_start
+    previous = run.read_results() if chief and not losses else {}
 
     results = {
         "config": config.to_dict(),
         "versions": records.library_versions(),
-        "final_losses": {name: float(value) for name, value in sorted(losses.items())},
+        # The losses of the last training batch; "evaluation" holds the study's train results.
+        "last_batch_losses": ({name: float(value) for name, value in sorted(losses.items())} if losses
+                              else previous.get("last_batch_losses", {})),
         "start_step": start_step,
         "step": int(step.numpy()),
         "wall_time_s": round(wall_time, 3),
         "steps_per_s": round((config.steps - start_step) / wall_time, 3) if wall_time > 0 else None,
         "strategy": strategies.strategy_name(strategy),
-        "num_replicas": replicas,
+        "num_replicas": strategy.num_replicas_in_sync,
         "dataset": config.dataset,
         "data_source": data.data_source,
         "observation_shape": list(data.observation_shape),
-        "checkpoint": tf.train.latest_checkpoint(_join(config.output_dir, "checkpoints")),
+        "checkpoint": tf.train.latest_checkpoint(run.checkpoints_dir),
         "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     if chief:
-        if not losses:
-            results["final_losses"] = _previous_final_losses(config.output_dir)
-        records.write_json(_join(config.output_dir, "train_results.json"), results)
+        results["evaluation"] = (previous["evaluation"] if previous.get("evaluation") else
+                                 train_eval.evaluate_trained(model, data, config, int(step.numpy())))
+        records.write_json(run.train_results_path, results)
     return results
 
 
-def make_optimizers(config, model):
-    """One built Adam per entry of model.loss_groups() (the VAE's, and FactorVAE's discriminator's).
-
-    Built here, inside the strategy scope, because Keras 3 optimizers must
-    own their slots before the first distributed step (STACK_NOTES.md).
-    """
-    optimizers = {}
-    for name, (_, variables) in model.loss_groups().items():
-        if name == "discriminator":
-            optimizer = keras.optimizers.Adam(
-                learning_rate=config.discriminator_learning_rate, beta_1=config.discriminator_beta1,
-                beta_2=config.discriminator_beta2, epsilon=config.discriminator_epsilon, name=name)
-        else:
-            optimizer = keras.optimizers.Adam(
-                learning_rate=config.learning_rate, beta_1=config.adam_beta1, beta_2=config.adam_beta2,
-                epsilon=config.adam_epsilon, name=name)
-        optimizer.build(variables)
-        optimizers[name] = optimizer
-    return optimizers
-
-
-def make_train_function(strategy, model, optimizers, step, first_bad_step, jit_compile=False):
-    """`train_steps(iterator, num_steps) -> losses of the last step`, one tf.function.
-
-    `num_steps` is a tensor so that calls of different lengths share one
-    trace. The losses come back reduced (MEAN over replicas) but not fetched:
-    the host reads them only when it reports. `first_bad_step` records the
-    first step whose losses were not finite, so the host need not check every
-    step. With `jit_compile` the gradient computation is compiled by XLA; the
-    optimizer update stays outside because it all-reduces across replicas.
-    """
-    groups = model.loss_groups()
-    scale = 1.0 / strategy.num_replicas_in_sync
-
-    def gradients(images, step_value):
-        with tf.GradientTape(persistent=len(groups) > 1) as tape:
-            losses = model.compute_losses(images, step_value, training=True)
-            scaled = {key: losses[key] * scale for key, _ in groups.values()}
-        grads = {name: tape.gradient(scaled[key], variables) for name, (key, variables) in groups.items()}
-        return losses, grads
-
-    if jit_compile:
-        gradients = tf.function(gradients, jit_compile=True)
-
-    def replica_step(images):
-        losses, grads = gradients(images, step.read_value())
-        for name, (_, variables) in groups.items():
-            optimizers[name].apply_gradients(zip(grads[name], variables))
-        return losses
-
-    def one_step(iterator):
-        per_replica = strategy.run(replica_step, args=(next(iterator),))
-        losses = {name: strategy.reduce(tf.distribute.ReduceOp.MEAN, value, axis=None)
-                  for name, value in per_replica.items()}
-        finite = tf.reduce_all(tf.stack([tf.math.is_finite(value) for value in losses.values()]))
-        first_bad_step.assign(tf.where((first_bad_step < 0) & tf.logical_not(finite), step, first_bad_step))
-        step.assign_add(1)
-        return losses
-
-    @tf.function
-    def train_steps(iterator, num_steps):
-        losses = one_step(iterator)
-        for _ in tf.range(num_steps - 1):
-            losses = one_step(iterator)
-        return losses
-
-    return train_steps
-
-
 def restore_model(config, data, model_factory=None):
-    """The model of the run in `config.output_dir` at its latest checkpoint, built outside any strategy.
+    """The model of the run in `config.output_dir` at its newest good checkpoint, built outside any strategy.
 
     This is what to export: plain variables, no optimizer state.
     """
-    checkpoint_dir = _join(config.output_dir, "checkpoints")
-    latest = tf.train.latest_checkpoint(checkpoint_dir)
-    if not latest:
-        raise UserError(f"no checkpoint in {checkpoint_dir}; train the run first (bin/train).")
+    run = run_folder.TrainingRun(config.output_dir)
     model = (model_factory or build_model)(config, data.observation_shape)
     # Every model variable must come from the checkpoint; its optimizer slots are left unread.
-    tf.train.Checkpoint(model=model).restore(latest).assert_existing_objects_matched().expect_partial()
+    restored = checkpoints.restore_newest(tf.train.Checkpoint(model=model), run.checkpoints_dir,
+                                          log=lambda message: None, write_state=False)
+    if not restored:
+        raise UserError(f"no checkpoint in {run.checkpoints_dir}; train the run first (bin/train).")
     return model
 
 
 def record_export(output_dir, export_dir):
     """Adds the SavedModel's path to the run's train_results.json (atomically)."""
-    path = _join(output_dir, "train_results.json")
-    results = records.read_json(path)
+    run = run_folder.TrainingRun(output_dir)
+    results = records.read_json(run.train_results_path)
     results["export_dir"] = export_dir
-    records.write_json(path, results)
+    records.write_json(run.train_results_path, results)
+
+
+def check_same_run(config):
+    """Refuses to resume a run in output_dir that was started with a different config."""
+    run = run_folder.TrainingRun(config.output_dir)
+    if not tf.io.gfile.exists(run.config_path):
+        return
+    previous, current = records.read_json(run.config_path), config.to_dict()
+    # A hyperparameter given explicitly at its default is the same run as one left out.
+    from disent_tf import models
+
+    for record in (previous, current):
+        record["hparams"] = models.resolved_hparams(record.get("model"), record.get("hparams") or {})
+    changed = run_folder.config_differences(previous, current, may_change=run_folder.TRAINING_RERUN_FIELDS)
+    if changed:
+        raise UserError(f"{config.output_dir} holds a run with a different config ({', '.join(changed)}); "
+                        "choose another output_dir or delete that one.")
 
 
 # ---------------------------------------------------------------------------- loop
 
 
-def _counter(name, initial):
-    # Updated once per step in cross-replica context; replicas only read it.
-    return tf.Variable(initial, dtype=tf.int64, trainable=False, name=name,
-                       aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
-
-
-def _restore(checkpoint, step, config, log):
-    """Restores the latest checkpoint of the run, if any; returns the step to start from."""
-    checkpoint_dir = _join(config.output_dir, "checkpoints")
-    latest = tf.train.latest_checkpoint(checkpoint_dir)
-    if latest:
-        checkpoint.restore(latest).assert_existing_objects_matched()
+def _restore(checkpoint, step, config, run, chief, log):
+    """Restores the newest good checkpoint of the run, if any; returns the step to start from."""
+    if chief:
+        checkpoints.remove_litter(run.checkpoints_dir)
+    restored = checkpoints.restore_newest(checkpoint, run.checkpoints_dir, log, write_state=chief)
     start_step = int(step.numpy())
     if start_step > config.steps:
-        raise UserError(f"the checkpoint in {checkpoint_dir} is at step {start_step}, beyond steps={config.steps}; "
-                        f"pass steps >= {start_step} or another output_dir.")
-    if latest:
-        log(f"resuming from {latest} at step {start_step}")
+        raise UserError(f"the checkpoint in {run.checkpoints_dir} is at step {start_step}, beyond "
+                        f"steps={config.steps}; pass steps >= {start_step} or another output_dir.")
+    if restored:
+        log(f"resuming from {restored} at step {start_step}")
     return start_step
 
 
-def _run_loop(config, train_steps, feed, step, first_bad_step, save, writer, log):
+def _run_loop(config, run, train_steps, feed, step, first_bad_step, save, writer, log):
     """Steps until config.steps; reports, summarises and checkpoints at their intervals."""
     current = int(step.numpy())
     progress = Progress(current, config.steps)
@@ -264,7 +210,7 @@ def _run_loop(config, train_steps, feed, step, first_bad_step, save, writer, log
             events = _events(config, current)
             if events or stop.signum:
                 losses = {name: float(value) for name, value in losses.items()}
-                _check_finite(first_bad_step, config.output_dir)
+                _check_finite(first_bad_step, run)
             if "summary" in events:
                 _write_scalars(writer, current, losses)
             if "log" in events:
@@ -274,7 +220,7 @@ def _run_loop(config, train_steps, feed, step, first_bad_step, save, writer, log
             if stop.signum:
                 raise TrainingInterrupted(
                     f"training stopped by {signal.Signals(stop.signum).name} at step {current}; the checkpoint is in "
-                    f"{_join(config.output_dir, 'checkpoints')}, rerun the same command to resume.", stop.signum)
+                    f"{run.checkpoints_dir}, rerun the same command to resume.", stop.signum)
     writer.flush()
     return losses
 
@@ -311,10 +257,10 @@ def _write_scalars(writer, current, losses):
             tf.summary.write(f"losses/{name}", tf.constant(value, tf.float32), metadata=metadata.SerializeToString())
 
 
-def _check_finite(first_bad_step, output_dir):
+def _check_finite(first_bad_step, run):
     bad = int(first_bad_step.numpy())
     if bad >= 0:
-        kept = tf.train.latest_checkpoint(_join(output_dir, "checkpoints")) or "none was written yet"
+        kept = tf.train.latest_checkpoint(run.checkpoints_dir) or "none was written yet"
         raise TrainingDiverged(
             f"the loss became NaN or Inf at step {bad}; the last good checkpoint ({kept}) is kept, "
             "lower the learning rate or check the data and rerun.")
@@ -346,67 +292,3 @@ class _StopOnSignal:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
         return False
-
-
-# --------------------------------------------------------------------- run files
-
-
-def _check_same_run(config):
-    """Refuses to resume a run in output_dir that was started with a different config."""
-    path = _join(config.output_dir, "config.json")
-    if not tf.io.gfile.exists(path):
-        return
-    previous = records.read_json(path)
-    current = config.to_dict()
-    changed = sorted(name for name in set(previous) | set(current)
-                     if name not in RESUMABLE_FIELDS and _normalised(previous.get(name)) != _normalised(current.get(name)))
-    if changed:
-        details = ", ".join(f"{name} {previous.get(name)!r} -> {current.get(name)!r}" for name in changed)
-        raise UserError(f"{config.output_dir} holds a run with a different config ({details}); "
-                        "choose another output_dir or delete that one.")
-
-
-def _normalised(value):
-    # JSON turns tuples into lists; compare what JSON would store.
-    if isinstance(value, (list, tuple)):
-        return [_normalised(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _normalised(item) for key, item in value.items()}
-    return value
-
-
-def _checkpoint_saver(checkpoint, output_dir, strategy, chief):
-    """`save(step)`: a CheckpointManager save into output_dir/checkpoints, keeping the last few.
-
-    Under MultiWorkerMirroredStrategy every worker must take part in saving;
-    only the chief's copy is kept, the others write to a scratch folder that
-    is deleted right away (TensorFlow's multi-worker recipe).
-    """
-    if chief:
-        manager = tf.train.CheckpointManager(checkpoint, _join(output_dir, "checkpoints"), CHECKPOINTS_TO_KEEP)
-        return lambda current: manager.save(checkpoint_number=current)
-    scratch = _join(output_dir, f".worker_checkpoints/{strategies.worker_label(strategy)}")
-    manager = tf.train.CheckpointManager(checkpoint, scratch, max_to_keep=1)
-
-    def save_and_discard(current):
-        manager.save(checkpoint_number=current)
-        tf.io.gfile.rmtree(scratch)
-
-    return save_and_discard
-
-
-def _previous_final_losses(output_dir):
-    path = _join(output_dir, "train_results.json")
-    if tf.io.gfile.exists(path):
-        return records.read_json(path).get("final_losses", {})
-    return {}
-
-
-def _training_dataset(data, batch_size, seed):
-    from disent_tf.data.pipeline import training_dataset
-
-    return training_dataset(data, batch_size, seed)
-
-
-def _join(*parts):
-    return "/".join(part.rstrip("/") for part in parts)

@@ -14,64 +14,28 @@ without the training code or checkpoints:
   and one row per base image, going forth and back.
 """
 
-import json
-import os
-
 import numpy as np
-import tensorflow as tf
 
-from disent_tf.errors import MissingFileError, UserError
+from disent_tf.errors import UserError
+from disent_tf.export.reader import ExportedModel, read_metadata
+from disent_tf.run_folder import join
 from disent_tf.visualize import images as image_io
 
 SIGNATURES = ("reconstruct", "decode", "gaussian_encoder")
 
 
-class ExportedModel:
-    """The three signatures a visualisation needs, numpy in and out."""
+class _Pictures:
+    """The three signatures a visualisation needs, as numpy functions of the one SavedModel reader."""
 
     def __init__(self, export_dir):
-        export_dir = str(export_dir)
-        if not tf.io.gfile.isdir(export_dir) or not tf.saved_model.contains_saved_model(export_dir):
-            raise MissingFileError(f"{export_dir} is not a SavedModel folder; pass the version folder of an export "
-                                   "(e.g. output/0/export/0/1) or --model_dir of a run.")
-        self._loaded = tf.saved_model.load(export_dir)
-        missing = [name for name in SIGNATURES if name not in self._loaded.signatures]
-        if missing:
-            raise UserError(f"the SavedModel in {export_dir} lacks the signatures {', '.join(missing)}; "
-                            "export it with disent_tf.export.saved_model.export.")
-        self.export_dir = export_dir
-        decode_inputs = self._loaded.signatures["decode"].structured_input_signature[1]
-        self.num_latent = int(decode_inputs["latents"].shape[-1])
-        encoder_inputs = self._loaded.signatures["gaussian_encoder"].structured_input_signature[1]
-        self.observation_shape = tuple(int(size) for size in encoder_inputs["images"].shape[1:])
-
-    def encode_mean(self, images):
-        return self._loaded.signatures["gaussian_encoder"](images=tf.constant(images, tf.float32))["mean"].numpy()
-
-    def decode(self, latents):
-        return self._loaded.signatures["decode"](latents=tf.constant(latents, tf.float32))["images"].numpy()
-
-    def reconstruct(self, images):
-        return self._loaded.signatures["reconstruct"](images=tf.constant(images, tf.float32))["images"].numpy()
-
-
-def find_export(model_dir):
-    """The SavedModel of a run folder (bin/reproduce's or bin/train's), or model_dir itself if it is one."""
-    model_dir = str(model_dir).rstrip("/")
-    if tf.io.gfile.isdir(model_dir) and tf.saved_model.contains_saved_model(model_dir):
-        return model_dir
-    for results in (os.path.join(model_dir, "train_results.json"),
-                    os.path.join(model_dir, "model", "train_results.json")):
-        if tf.io.gfile.exists(results):
-            recorded = _read_json(results).get("export_dir")
-            if recorded and tf.io.gfile.isdir(recorded):
-                return recorded
-    candidates = sorted(tf.io.gfile.glob(os.path.join(model_dir, "export", "*", "*", "saved_model.pb")),
-                        key=lambda path: _version(os.path.dirname(path)))
-    if candidates:
-        return os.path.dirname(candidates[-1])
-    raise MissingFileError(f"found no SavedModel in {model_dir}; pass --export_dir, or run bin/reproduce "
-                           "(or bin/train) there first.")
+        model = ExportedModel(export_dir)
+        model.require(*SIGNATURES)
+        self.export_dir = model.export_dir
+        self.num_latent = model.input_shape("decode")[0]
+        self.observation_shape = model.input_shape("gaussian_encoder")
+        self.encode_mean = model.function("gaussian_encoder", ("mean",))
+        self.decode = model.function("decode")
+        self.reconstruct = model.function("reconstruct")
 
 
 def latent_traversals(model, base_code, values):
@@ -90,7 +54,7 @@ def visualize_model(export_dir, output_dir, data=None, num_images=16, num_values
     `data` (a GroundTruthData) provides the input images; without it the data
     set recorded in the export's assets is loaded.
     """
-    model = ExportedModel(export_dir)
+    model = _Pictures(export_dir)
     data = data if data is not None else export_data(export_dir)
     if tuple(data.observation_shape) != model.observation_shape:
         raise UserError(f"data set images {tuple(data.observation_shape)} do not fit the model's input "
@@ -99,17 +63,17 @@ def visualize_model(export_dir, output_dir, data=None, num_images=16, num_values
     _, inputs = data.sample(num_images, rng)
     values = np.linspace(-limit, limit, num_values, dtype=np.float32)
     paths = {
-        "reconstructions": _reconstructions(model, inputs, os.path.join(output_dir, "reconstructions.png"), scale),
+        "reconstructions": _reconstructions(model, inputs, join(output_dir, "reconstructions.png"), scale),
         "samples": image_io.save_grid(
-            os.path.join(output_dir, "samples.png"),
+            join(output_dir, "samples.png"),
             model.decode(rng.standard_normal((num_images, model.num_latent)).astype(np.float32)),
             columns=8, scale=scale),
     }
     base_codes = model.encode_mean(inputs[:3])
     traversals = [latent_traversals(model, code, values) for code in base_codes]
-    paths["traversals"] = image_io.save_rows(os.path.join(output_dir, "traversals.png"), list(traversals[0]),
+    paths["traversals"] = image_io.save_rows(join(output_dir, "traversals.png"), list(traversals[0]),
                                              scale=scale)
-    paths["traversals_gif"] = _traversal_gif(traversals, os.path.join(output_dir, "traversals.gif"), scale)
+    paths["traversals_gif"] = _traversal_gif(traversals, join(output_dir, "traversals.gif"), scale)
     return paths
 
 
@@ -137,19 +101,8 @@ def _traversal_gif(traversals, path, scale):
 def export_data(export_dir, dataset=None, data_dir=None):
     """The data set to draw inputs from: `dataset`, else the one recorded in the export's assets."""
     from disent_tf import data as datasets
-    from disent_tf.export.saved_model import read_metadata
 
     if dataset:
         return datasets.get(dataset, data_dir=data_dir)
     recorded = read_metadata(export_dir)
     return datasets.get(recorded["dataset"]["name"], data_dir=data_dir or recorded.get("config", {}).get("data_dir"))
-
-
-def _version(folder):
-    name = os.path.basename(folder.rstrip("/"))
-    return int(name) if name.isdigit() else -1
-
-
-def _read_json(path):
-    with tf.io.gfile.GFile(path, "r") as handle:
-        return json.load(handle)

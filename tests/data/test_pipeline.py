@@ -1,8 +1,6 @@
 """The tf.data training input."""
 
 import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -11,6 +9,7 @@ import tensorflow as tf
 from disent_tf import data
 from disent_tf.data import pipeline
 from disent_tf.errors import UserError
+from harness.tools import assert_succeeded, run_script
 
 
 def _batches(dataset, count):
@@ -70,7 +69,5 @@ def test_bad_batch_size():
 
 
 def test_per_replica_sharding_under_mirrored_strategy():
-    script = pathlib.Path(__file__).with_name("distributed_check.py")
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=240)
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = assert_succeeded(run_script(pathlib.Path(__file__).with_name("distributed_check.py"), timeout=240))
     assert "ok [(4, 64, 64, 1), (4, 64, 64, 1)]" in result.stdout

@@ -1,9 +1,5 @@
 """PNG grids and traversal strips of a data set, and the bin/visualize_dataset entry point."""
 
-import pathlib
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -11,8 +7,8 @@ from PIL import Image
 from disent_tf import data
 from disent_tf.visualize import images as image_io
 from disent_tf.visualize.dataset import factor_traversals, visualize_dataset
+from harness.tools import assert_one_sentence_error, assert_succeeded, run_tool
 
-SCRIPT = pathlib.Path(__file__).resolve().parents[2] / "bin" / "visualize_dataset"
 
 
 def test_tile_places_images_row_by_row():
@@ -48,15 +44,14 @@ def test_gif_writer(tmp_path):
 
 
 def test_entry_point_writes_the_pngs(tmp_path):
-    ok = subprocess.run([sys.executable, str(SCRIPT), "--dataset=dsprites_full", "--num_samples=4",
-                         f"--output_dir={tmp_path}"], capture_output=True, text=True, timeout=120)
-    assert ok.returncode == 0, ok.stderr[-2000:]
+    ok = assert_succeeded(run_tool("visualize_dataset", "--dataset=dsprites_full", "--num_samples=4",
+                                   f"--output_dir={tmp_path}", timeout=120))
     assert f"wrote {tmp_path}/samples.png" in ok.stdout and (tmp_path / "traversals.png").exists()
 
 
 @pytest.mark.slow
 def test_entry_point_missing_file_is_one_sentence(tmp_path):
-    bad = subprocess.run([sys.executable, str(SCRIPT), "--dataset=shapes3d", f"--data_dir={tmp_path}"],
-                         capture_output=True, text=True, timeout=120)
+    bad = run_tool("visualize_dataset", "--dataset=shapes3d", f"--data_dir={tmp_path}", timeout=120)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert_one_sentence_error(bad, "shapes3d needs")
     assert bad.stderr.strip().splitlines()[-1].startswith(f"error: shapes3d needs {tmp_path}/3dshapes.h5")

@@ -1,18 +1,15 @@
 """bin/evaluate end to end on a real export, and its answers to bad input."""
 
 import json
-import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
+from disent_tf.cli import evaluate as evaluate_tool
 from disent_tf.errors import UserError
-from disent_tf.evaluation import evaluate
+from disent_tf.evaluation.config import STUDY_SEEDS, EvaluationConfig
+from harness.tools import run_tool
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-EVALUATE = str(ROOT / "bin" / "evaluate")
 SIZES = (10, 100, 1000, 10000)
 NUM_FACTORS = 5  # dsprites_full
 
@@ -54,9 +51,27 @@ def export_root(tmp_path_factory):
 
 
 def _run(*flags):
-    return subprocess.run([sys.executable, EVALUATE, *flags], capture_output=True, text=True, timeout=600)
+    return run_tool("evaluate", *flags, timeout=600)
 
 
+def test_the_study_protocol_writes_its_keys_seeds_and_estimators(export_root, tmp_path):
+    # In process and on a few metrics: the default suite's reduced form of the test below.
+    config = EvaluationConfig(metrics=("beta_vae", "mig", "modularity", "downstream_lr"), representation="both",
+                              seed="study", sample_scale=0.002, num_workers=1)
+    results = evaluate_tool.run_job(config, export_dir=str(export_root), output_dir=str(tmp_path), progress=None)
+    for kind in ("mean", "sampled"):
+        on_disk = json.loads((tmp_path / f"{kind}.json").read_text())
+        assert on_disk == json.loads(json.dumps(results[kind]))
+        for metric in config.metric_names:
+            assert set(study_keys()[metric]) <= set(on_disk["metrics"][metric])
+            assert on_disk["seeds"][metric] == STUDY_SEEDS[kind][metric]
+        assert on_disk["estimators"]["beta_vae"]["lr"].startswith("study: OneVsRest(LogisticRegression(liblinear")
+        assert on_disk["estimators"]["downstream_lr"]["lr_cv"].startswith("study:")
+        assert on_disk["metric_arguments"]["modularity"]["lr_estimator"] == "study"
+        assert on_disk["versions"]["scikit-learn"] and on_disk["evaluation_config"]["seed"] == "study"
+
+
+@pytest.mark.slow
 def test_bin_evaluate_writes_every_study_key(export_root):
     # The parent folder: bin/evaluate picks the highest version, and the data set from the export.
     result = _run(f"--export_dir={export_root}", "--representation=both", "--sample_scale=0.002", "--num_workers=2")
@@ -101,13 +116,14 @@ def test_bad_input_ends_in_one_sentence_and_no_file(tmp_path):
 def test_bad_flags_in_process(tmp_path):
     np.save(tmp_path / "codes.npy", np.zeros((10, 3), np.float32))
     with pytest.raises(UserError, match="pass --dataset"):
-        evaluate.run_from_flags(codes=str(tmp_path / "codes.npy"), output=str(tmp_path / "r.json"))
+        evaluate_tool.run_job(EvaluationConfig(), codes=str(tmp_path / "codes.npy"), output=str(tmp_path / "r.json"))
     with pytest.raises(UserError, match="exactly one of"):
-        evaluate.run_from_flags(codes="a.npy", serving_url="http://x", dataset="dsprites_full")
+        evaluate_tool.run_job(EvaluationConfig(), codes="a.npy", serving_url="http://x", dataset="dsprites_full")
     with pytest.raises(UserError, match="one file"):
-        evaluate.run_from_flags(codes="a.npy", dataset="dsprites_full", kinds=("mean", "sampled"), output="r.json")
+        evaluate_tool.run_job(EvaluationConfig(representation="both"), codes="a.npy", dataset="dsprites_full",
+                              output="r.json")
     with pytest.raises(UserError, match="--gbt_backend must be one of numba, sklearn"):
-        evaluate.run_from_flags(codes="a.npy", dataset="dsprites_full", gbt_backend="xgboost")
+        EvaluationConfig(gbt_backend="xgboost")
 
 
 def test_saved_model_without_the_signatures_is_refused(tmp_path):

@@ -2,15 +2,16 @@
 
 import http.server
 import json
-import threading
 
 import numpy as np
 import pytest
 
 from disent_tf.errors import UserError
 from disent_tf.evaluation import evaluate, representation, sampling
+from disent_tf.evaluation.config import EvaluationConfig
 
 from evaluation_fixtures import linear_gaussian
+from harness.serving import local_server
 
 
 def test_wrong_shape_and_nan_codes_are_user_errors(tiny_data):
@@ -38,10 +39,11 @@ def test_code_table_scores_like_the_encoder_it_was_made_from(tiny_data, tmp_path
     gaussian = linear_gaussian()
     table = gaussian(tiny_data.observations_at(np.arange(tiny_data.num_observations)))[0]
     np.save(tmp_path / "codes.npy", table)
-    from_table = evaluate.evaluate(tiny_data, representation.load_code_table(str(tmp_path / "codes.npy")),
-                                   ["mig", "sap", "factor_vae"], num_workers=1, sample_scale=0.003, progress=None)
-    from_encoder = evaluate.evaluate(tiny_data, representation.from_callable(lambda x: gaussian(x)[0]),
-                                     ["mig", "sap", "factor_vae"], num_workers=1, sample_scale=0.003, progress=None)
+    config = EvaluationConfig(metrics=("mig", "sap", "factor_vae"), num_workers=1, sample_scale=0.003)
+    from_table = evaluate.evaluate(tiny_data, representation.load_code_table(str(tmp_path / "codes.npy")), config,
+                                   progress=None)["mean"]
+    from_encoder = evaluate.evaluate(tiny_data, representation.from_callable(lambda x: gaussian(x)[0]), config,
+                                     progress=None)["mean"]
     assert from_table["cache"] == "table" and from_table["images_encoded"] == 0
     assert from_table["metrics"] == from_encoder["metrics"]
 
@@ -49,8 +51,8 @@ def test_code_table_scores_like_the_encoder_it_was_made_from(tiny_data, tmp_path
 def test_code_table_of_the_wrong_length_is_refused(tiny_data, tmp_path):
     np.save(tmp_path / "short.npy", np.zeros((59, 4), np.float32))
     with pytest.raises(UserError, match="59 rows but tiny's factor grid has 60"):
-        evaluate.evaluate(tiny_data, representation.load_code_table(str(tmp_path / "short.npy")), ["mig"],
-                          progress=None)
+        evaluate.evaluate(tiny_data, representation.load_code_table(str(tmp_path / "short.npy")),
+                          EvaluationConfig(metrics=("mig",)), progress=None)
     with pytest.raises(UserError, match="does not exist"):
         representation.load_code_table(str(tmp_path / "missing.npy"))
 
@@ -84,12 +86,8 @@ class _FakeServing(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def serving_url():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeServing)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1/models/tiny"
-    server.shutdown()
-    server.server_close()
+    with local_server(_FakeServing) as address:
+        yield f"http://{address}/v1/models/tiny"
 
 
 def test_tf_serving_rest_representation(tiny_data, serving_url):

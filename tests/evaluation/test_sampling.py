@@ -4,11 +4,18 @@ import numpy as np
 import pytest
 
 from disent_tf.evaluation import evaluate, parallel, representation, sampling
+from disent_tf.evaluation.config import EvaluationConfig
 from disent_tf.evaluation.metrics import beta_vae, factor_vae
 
 from evaluation_fixtures import linear_gaussian
 
 SMALL = dict(sample_scale=0.003, seed=3)  # 30 points per set (the floor is 20), 10-30 per downstream size
+
+
+def _evaluate(data, encoder, metrics, kind="mean", **options):
+    """One kind's results of `evaluate` with a small EvaluationConfig."""
+    config = EvaluationConfig(metrics=tuple(metrics), representation=kind, **options)
+    return evaluate.evaluate(data, encoder, config, progress=None)[kind]
 
 
 def _mean_fn():
@@ -78,14 +85,12 @@ CHEAP = ["beta_vae", "factor_vae", "mig", "dci", "sap", "modularity", "unsupervi
 @pytest.mark.parametrize("kind,metrics", [("mean", CHEAP), ("sampled", CHEAP)])
 def test_cached_and_uncached_scores_are_identical(tiny_data, kind, metrics):
     encoder = representation.from_gaussian_callable(linear_gaussian())
-    cached = evaluate.evaluate(tiny_data, encoder, metrics, kind=kind, num_workers=1, cache=True, progress=None,
-                               **SMALL)
+    cached = _evaluate(tiny_data, encoder, metrics, kind=kind, num_workers=1, cache=True, **SMALL)
     assert cached["cache"] == "cache"
     # Every image of the 60-image grid is encoded at most once.
     assert cached["images_encoded"] <= tiny_data.num_observations
     fresh = representation.from_gaussian_callable(linear_gaussian())
-    uncached = evaluate.evaluate(tiny_data, fresh, metrics, kind=kind, num_workers=1, cache=False, progress=None,
-                                 **SMALL)
+    uncached = _evaluate(tiny_data, fresh, metrics, kind=kind, num_workers=1, cache=False, **SMALL)
     assert uncached["cache"] == "immediate"
     assert uncached["images_encoded"] > 10 * tiny_data.num_observations
     assert cached["metrics"] == uncached["metrics"]
@@ -94,10 +99,10 @@ def test_cached_and_uncached_scores_are_identical(tiny_data, kind, metrics):
 def test_batched_encoding_of_a_random_data_set_matches_the_original_protocol(noisy_data):
     # Not deterministic: observations consume the rng, so no cache, but batched encoding.
     metrics = ["beta_vae", "factor_vae", "mig", "unsupervised"]
-    batched = evaluate.evaluate(noisy_data, representation.from_gaussian_callable(linear_gaussian()), metrics,
-                                kind="sampled", num_workers=1, cache=True, progress=None, **SMALL)
-    immediate = evaluate.evaluate(noisy_data, representation.from_gaussian_callable(linear_gaussian()), metrics,
-                                  kind="sampled", num_workers=1, cache=False, progress=None, **SMALL)
+    batched = _evaluate(noisy_data, representation.from_gaussian_callable(linear_gaussian()), metrics,
+                        kind="sampled", num_workers=1, cache=True, **SMALL)
+    immediate = _evaluate(noisy_data, representation.from_gaussian_callable(linear_gaussian()), metrics,
+                          kind="sampled", num_workers=1, cache=False, **SMALL)
     assert batched["cache"] == "batched" and immediate["cache"] == "immediate"
     assert batched["metrics"] == immediate["metrics"]
 
@@ -106,25 +111,24 @@ def test_parallel_fits_equal_serial_fits(tiny_data):
     metrics = ["dci", "sap", "modularity"]
     encoder = representation.from_gaussian_callable(linear_gaussian())
     sampler = evaluate.make_sampler(tiny_data, encoder)
-    serial = evaluate.evaluate(tiny_data, sampler, metrics, num_workers=1, progress=None, **SMALL)
-    in_processes = evaluate.evaluate(tiny_data, sampler, metrics, num_workers=2, progress=None, **SMALL)
+    serial = _evaluate(tiny_data, sampler, metrics, num_workers=1, **SMALL)
+    in_processes = _evaluate(tiny_data, sampler, metrics, num_workers=2, **SMALL)
     assert serial["metrics"] == in_processes["metrics"]
 
 
 def test_numba_and_sklearn_gradient_boosting_give_the_same_scores(tiny_data):
     metrics = ["dci", "downstream_gbt"]
     sampler = evaluate.make_sampler(tiny_data, representation.from_gaussian_callable(linear_gaussian()))
-    ours = evaluate.evaluate(tiny_data, sampler, metrics, num_workers=1, progress=None, **SMALL)
-    theirs = evaluate.evaluate(tiny_data, sampler, metrics, num_workers=1, gbt_backend="sklearn", progress=None,
-                               **SMALL)
+    ours = _evaluate(tiny_data, sampler, metrics, num_workers=1, **SMALL)
+    theirs = _evaluate(tiny_data, sampler, metrics, num_workers=1, gbt_backend="sklearn", **SMALL)
     assert ours["metric_arguments"]["dci"]["gbt_backend"] == "numba"
     assert ours["metrics"] == theirs["metrics"]
 
 
 def test_mean_and_sampled_share_one_cache(tiny_data):
     encoder = representation.from_gaussian_callable(linear_gaussian())
-    results = evaluate.evaluate_kinds(tiny_data, encoder, ("mean", "sampled"), metrics=["mig", "beta_vae"],
-                                      num_workers=1, progress=None, **SMALL)
+    config = EvaluationConfig(metrics=("mig", "beta_vae"), representation="both", num_workers=1, **SMALL)
+    results = evaluate.evaluate(tiny_data, encoder, config, progress=None)
     assert results["sampled"]["images_encoded"] == 0
     assert results["mean"]["metrics"] != results["sampled"]["metrics"]
     assert encoder.images_encoded <= tiny_data.num_observations

@@ -4,7 +4,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,8 +12,9 @@ from disent_tf import data as datasets
 from disent_tf import models
 from disent_tf.errors import MissingFileError
 from disent_tf.errors import UserError
-from disent_tf.export import saved_model
+from disent_tf.export import reader, saved_model
 from disent_tf.training.config import TrainConfig
+from harness.tools import assert_succeeded, run_script
 
 SIGNATURES = {"serving_default", "sampled", "gaussian_encoder", "decode", "reconstruct"}
 
@@ -51,7 +51,7 @@ def test_export_writes_the_serving_layout_and_nothing_else(exported):
 
 def test_metadata_records_config_data_set_and_versions(exported, dsprites):
     _, export_dir = exported
-    metadata = saved_model.read_metadata(export_dir)
+    metadata = reader.read_metadata(export_dir)
     assert metadata["config"]["model"] == "factor_vae"
     assert metadata["config"]["hparams"] == {"gamma": 20.0}
     assert metadata["dataset"]["name"] == "dsprites_full"
@@ -66,10 +66,8 @@ def test_metadata_records_config_data_set_and_versions(exported, dsprites):
 def test_plain_tensorflow_loads_the_export_without_disent_tf(exported, images, tmp_path):
     model, export_dir = exported
     np.save(tmp_path / "images.npy", images)
-    script = os.path.join(os.path.dirname(__file__), "reload_plain.py")
-    done = subprocess.run([sys.executable, script, export_dir, str(tmp_path / "images.npy")],
-                          capture_output=True, text=True, timeout=300, cwd=str(tmp_path))
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = assert_succeeded(run_script(os.path.join(os.path.dirname(__file__), "reload_plain.py"), export_dir,
+                                       tmp_path / "images.npy", cwd=tmp_path))
     report = json.loads([line for line in done.stdout.splitlines() if line.startswith("REPORT ")][-1][7:])
 
     assert not report["imported_disent_tf"]
@@ -91,12 +89,12 @@ def test_plain_tensorflow_loads_the_export_without_disent_tf(exported, images, t
 def test_load_representation_batches_and_matches_the_model(exported, images):
     model, export_dir = exported
     expected = model.gaussian_encoder(images)[0].numpy()
-    mean = saved_model.load_representation(export_dir, batch_size=2)
+    mean = reader.load_representation(export_dir, batch_size=2)
     np.testing.assert_allclose(mean(images), expected, rtol=1e-5, atol=1e-6)
     assert mean(images[:0]).shape == (0, 6)
 
-    first = saved_model.load_representation(export_dir, kind="sampled", seed=7, batch_size=3)(images)
-    second = saved_model.load_representation(export_dir, kind="sampled", seed=7)(images)
+    first = reader.load_representation(export_dir, kind="sampled", seed=7, batch_size=3)(images)
+    second = reader.load_representation(export_dir, kind="sampled", seed=7)(images)
     assert first.shape == (5, 6)
     np.testing.assert_allclose(first, second, rtol=1e-5, atol=1e-6)
     assert not np.allclose(first, expected)
@@ -105,13 +103,13 @@ def test_load_representation_batches_and_matches_the_model(exported, images):
 def test_load_representation_rejects_bad_input(exported, images, tmp_path):
     _, export_dir = exported
     with pytest.raises(UserError, match=r"images must have shape \(n, 64, 64, 1\)"):
-        saved_model.load_representation(export_dir)(images[:, :32])
+        reader.load_representation(export_dir)(images[:, :32])
     with pytest.raises(UserError, match="kind must be one of mean, sampled"):
-        saved_model.load_representation(export_dir, kind="median")
+        reader.load_representation(export_dir, kind="median")
     with pytest.raises(MissingFileError, match="does not exist"):
-        saved_model.load_representation(str(tmp_path / "nowhere"))
+        reader.load_representation(str(tmp_path / "nowhere"))
     with pytest.raises(UserError, match="is not a SavedModel"):
-        saved_model.load_representation(str(tmp_path))
+        reader.load_representation(str(tmp_path))
 
 
 def test_export_refuses_to_overwrite(exported, dsprites):

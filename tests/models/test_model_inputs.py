@@ -5,7 +5,7 @@ import pytest
 
 from disent_tf import models
 from disent_tf.errors import UserError
-from vae_harness import binary_images
+from harness.models import binary_images
 
 
 def test_unknown_model_lists_the_valid_names():

@@ -7,16 +7,15 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # tests/, for the harness
 
 cpus = tf.config.list_physical_devices("CPU")
 tf.config.set_logical_device_configuration(cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2)
 
 from disent_tf import models  # noqa: E402
 from disent_tf.models.vae import LATENT_NOISE_STREAM  # noqa: E402
-from vae_harness import binary_images  # noqa: E402
-from vae_harness import make_train_step  # noqa: E402
+from harness.models import binary_images  # noqa: E402
+from harness.models import make_train_step  # noqa: E402
 
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 with strategy.scope():

@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from disent_tf import study
-from disent_tf.study import layout
+from disent_tf import records, study
+from disent_tf.run_folder import StudyRun
+from disent_tf.study.reproduce import config_record, metric_record
 
 SCORES = {
     "beta_vae": ("train_accuracy", "eval_accuracy"),
@@ -21,12 +22,11 @@ def write_synthetic_results(root, model_nums, study_name="unsupervised_study_v1"
     rng = np.random.default_rng(seed)
     sweep = study.get(study_name)
     for model_num in model_nums:
-        run = layout.RunLayout.for_model(str(root), model_num)
+        run = StudyRun.for_model(str(root), model_num)
         config = sweep.config(model_num)
-        layout.write_json(run.config_path, layout.config_record(
-            study_name, model_num, config, sweep.swept_hparam(model_num)))
-        for representation in layout.REPRESENTATIONS:
+        records.write_json(run.config_path, config_record(study_name, model_num, config, sweep.swept_hparam(model_num)))
+        for representation in ("mean", "sampled"):
             for metric, keys in SCORES.items():
                 scores = {key: float(rng.uniform()) for key in keys}
-                layout.write_json(run.metric_path(representation, metric), layout.metric_record(
+                records.write_json(run.metric_path(representation, metric), metric_record(
                     representation, metric, scores, data_source="synthetic"))

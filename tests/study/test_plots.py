@@ -1,16 +1,12 @@
 """bin/plot writes the paper's figures from a synthetic results table."""
 
-import pathlib
-import subprocess
-import sys
-
 from PIL import Image
 
 from disent_tf.study import aggregate, plots
+from harness.tools import assert_succeeded, run_tool
 
 from study_fixtures import write_synthetic_results
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
 FIGURES = ["rank_correlation.png", "score_distributions.png", "score_vs_regularization_dsprites_full.png",
            "total_correlation_sampled_vs_mean.png"]
 
@@ -21,9 +17,7 @@ def test_bin_plot_writes_every_figure(tmp_path):
     write_synthetic_results(tmp_path / "output", model_nums)
     table_path = aggregate.save(aggregate.load(str(tmp_path / "output"), "long"), str(tmp_path / "results.csv"))
     output_dir = tmp_path / "plots"
-    result = subprocess.run([sys.executable, str(REPO / "bin" / "plot"), f"--results={table_path}",
-                             f"--output_dir={output_dir}"], capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stderr
+    result = assert_succeeded(run_tool("plot", f"--results={table_path}", f"--output_dir={output_dir}", timeout=180))
     assert sorted(p.name for p in output_dir.iterdir()) == sorted(FIGURES)
     for name in FIGURES:
         image = Image.open(output_dir / name)

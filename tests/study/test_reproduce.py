@@ -4,8 +4,6 @@ import json
 import os
 import pathlib
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -14,21 +12,18 @@ from PIL import Image
 
 from disent_tf import study
 from disent_tf.errors import UserError
-from disent_tf.study import layout, reproduce
+from disent_tf.evaluation.config import EvaluationConfig, parse_metrics
+from disent_tf.run_folder import StudyRun
+from disent_tf.study import reproduce
 from disent_tf.visualize.model import latent_traversals
+from harness.tools import run_tool as run_bin
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
 SMOKE = study.get("smoke")
 MODEL_NUM = 2  # factor_vae: two optimizers, the most moving parts
-TINY = {"steps": 20, "batch_size": 8, "checkpoint_every": 10}
+TINY = {"steps": 20, "batch_size": 8, "checkpoint_every": 10, "eval_batches": 3}
 # Cheap metrics at the smallest sample counts; the study's list is tested by name below.
-PROTOCOL = reproduce.Protocol(metrics=("mig", "sap", "unsupervised"), sample_scale=0.01, num_workers=1)
-
-
-def run_bin(name, *flags):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    return subprocess.run([sys.executable, str(REPO / "bin" / name), *flags],
-                          capture_output=True, text=True, timeout=300, env=env)
+PROTOCOL = EvaluationConfig(metrics=("mig", "sap", "unsupervised"), representation="both", sample_scale=0.01,
+                            num_workers=1)
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +37,14 @@ def reproduced(tmp_path_factory):
 
 def test_reproduction_writes_every_result_file(reproduced):
     output_dir, stages, lines = reproduced
-    run = layout.RunLayout.for_model(str(output_dir), MODEL_NUM)
+    run = StudyRun.for_model(str(output_dir), MODEL_NUM)
     assert stages == {"train": "done", "export": "done", "metrics": "done", "visualizations": "done"}
     record = json.loads(pathlib.Path(run.config_path).read_text())
     assert record["study"] == "smoke" and record["model_num"] == MODEL_NUM
     assert record["train_config"]["model"] == "factor_vae" and record["train_config"]["steps"] == 20
-    assert json.loads(pathlib.Path(run.train_results_path).read_text())["step"] == 20
-    assert list(pathlib.Path(run.model_dir, "checkpoints").glob("*.index"))
-    assert list(pathlib.Path(run.model_dir, "summaries").iterdir())
+    assert json.loads(pathlib.Path(run.training.train_results_path).read_text())["step"] == 20
+    assert list(pathlib.Path(run.training.checkpoints_dir).glob("*.index"))
+    assert list(pathlib.Path(run.training.summaries_dir).iterdir())
     assert pathlib.Path(run.export_root, str(MODEL_NUM), "1", "saved_model.pb").exists()
     for representation in ("mean", "sampled"):
         for metric in PROTOCOL.metrics:
@@ -63,12 +58,12 @@ def test_reproduction_writes_every_result_file(reproduced):
 
 def test_rerun_does_no_training(reproduced):
     output_dir, _, _ = reproduced
-    run = layout.RunLayout.for_model(str(output_dir), MODEL_NUM)
-    before = os.stat(run.train_results_path).st_mtime_ns
+    run = StudyRun.for_model(str(output_dir), MODEL_NUM)
+    before = os.stat(run.training.train_results_path).st_mtime_ns
     lines = []
     stages = reproduce.reproduce(SMOKE, MODEL_NUM, str(output_dir), TINY, PROTOCOL, log=lines.append)
     assert stages == {"train": "skipped", "export": "skipped", "metrics": "skipped", "visualizations": "skipped"}
-    assert os.stat(run.train_results_path).st_mtime_ns == before
+    assert os.stat(run.training.train_results_path).st_mtime_ns == before
     assert not any("training factor_vae" in line for line in lines)
 
 
@@ -76,7 +71,7 @@ def test_a_different_config_in_the_same_folder_is_refused(reproduced):
     output_dir, _, _ = reproduced
     with pytest.raises(UserError, match=r"different config for this model \(steps 20 -> 40\)"):
         reproduce.reproduce(SMOKE, MODEL_NUM, str(output_dir), dict(TINY, steps=40), PROTOCOL)
-    other_protocol = reproduce.Protocol(metrics=PROTOCOL.metrics, sample_scale=0.5)
+    other_protocol = PROTOCOL.replace(sample_scale=0.5)
     with pytest.raises(UserError, match="evaluation"):
         reproduce.reproduce(SMOKE, MODEL_NUM, str(output_dir), TINY, other_protocol)
 
@@ -102,12 +97,13 @@ def test_bin_aggregate_turns_the_run_into_a_table(reproduced, tmp_path):
 
 def test_evaluating_an_existing_run_scores_it_without_training(reproduced, tmp_path):
     output_dir, _, _ = reproduced
-    model_dir = layout.RunLayout.for_model(str(output_dir), MODEL_NUM).model_dir
-    protocol = reproduce.Protocol(metrics=("unsupervised",), sample_scale=0.01, num_workers=1, visualize=False)
+    model_dir = StudyRun.for_model(str(output_dir), MODEL_NUM).training.root
+    protocol = EvaluationConfig(metrics=("unsupervised",), representation="both", sample_scale=0.01, num_workers=1)
     lines = []
-    stages = reproduce.evaluate_existing(model_dir, str(tmp_path), SMOKE, protocol, log=lines.append)
+    stages = reproduce.evaluate_existing(model_dir, str(tmp_path), SMOKE, protocol, visualize=False,
+                                         log=lines.append)
     assert stages == {"export": "done", "metrics": "done"}
-    run = layout.RunLayout(str(tmp_path / "model"))
+    run = StudyRun(str(tmp_path / "model"))
     assert json.loads(pathlib.Path(run.config_path).read_text())["swept_hparam"] == {"name": "gamma", "value": 10.0}
     assert pathlib.Path(run.metric_path("sampled", "unsupervised")).exists()
     assert not any("training" in line for line in lines)
@@ -125,7 +121,7 @@ def test_only_print_prints_the_config_and_trains_nothing(tmp_path):
     assert shard.returncode == 0, shard.stderr
     printed = json.loads("[" + shard.stdout.replace("}\n{", "},{") + "]")
     assert [record["model_num"] for record in printed] == [1, 4]
-    assert printed[0]["evaluation"]["sample_scale"] == SMOKE.evaluation_options()["sample_scale"]
+    assert printed[0]["evaluation"]["sample_scale"] == SMOKE.evaluation.sample_scale
     assert not (tmp_path / "out").exists()
 
 
@@ -137,12 +133,10 @@ def test_bad_flags_are_one_sentence(tmp_path):
 
 
 def test_study_protocol_scores_every_metric_of_the_evaluation():
-    from disent_tf.evaluation import evaluate
-
-    assert reproduce.study_protocol(study.get("unsupervised_study_v1")).metrics == ("all",)
-    assert evaluate.parse_metrics(("all",)) == ["beta_vae", "factor_vae", "mig", "dci", "sap", "modularity",
+    assert study.get("unsupervised_study_v1").evaluation.metrics == ("all",)
+    assert parse_metrics(("all",)) == ["beta_vae", "factor_vae", "mig", "dci", "sap", "modularity",
                                                 "downstream_lr", "downstream_gbt", "unsupervised"]
-    smoke = reproduce.study_protocol(SMOKE, sample_scale=0.5)
+    smoke = SMOKE.evaluation.replace(sample_scale=0.5)
     assert smoke.sample_scale == 0.5 and "dci" in smoke.metrics
 
 

@@ -33,7 +33,7 @@ def loss_trajectory(summary_dir, name="losses/loss"):
 
 
 def run(root, label, **changes):
-    config = TrainConfig(batch_size=8, steps=8, log_every=8, summary_every=1, checkpoint_every=8,
+    config = TrainConfig(batch_size=8, steps=8, log_every=8, summary_every=1, checkpoint_every=8, eval_batches=0,
                          output_dir=os.path.join(root, label), **changes)
     results = trainer.train(config, data=dsprites, log=lambda line: None)
     weights = trainer.restore_model(config, dsprites).weights
@@ -41,7 +41,7 @@ def run(root, label, **changes):
         "num_replicas": results["num_replicas"],
         "strategy": results["strategy"],
         "losses": loss_trajectory(os.path.join(config.output_dir, "summaries")),
-        "final_losses": results["final_losses"],
+        "last_batch_losses": results["last_batch_losses"],
         "weights": [w.numpy().ravel()[:2000].tolist() for w in weights],
     }
 

@@ -2,17 +2,15 @@
 
 import json
 import os
-import pathlib
-import subprocess
 
 import numpy as np
 import pytest
 
+from disent_tf import models
 from disent_tf.errors import UserError
-from disent_tf.export import saved_model
+from disent_tf.export import reader, saved_model
 from disent_tf.training import runs
-
-BIN_TRAIN = str(pathlib.Path(__file__).resolve().parents[2] / "bin" / "train")
+from harness.tools import assert_one_sentence_error, assert_succeeded, run_tool
 
 
 def test_run_name_is_a_safe_folder_name():
@@ -30,7 +28,7 @@ def test_train_and_export_adds_a_version_only_when_training_moved_on(tiny_config
     assert results["export_dir"] == first
     with open(os.path.join(config.output_dir, "train_results.json")) as handle:
         assert json.load(handle)["export_dir"] == first
-    assert saved_model.load_representation(first)(dsprites.sample(3, np.random.default_rng(0))[1]).shape == (3, 10)
+    assert reader.load_representation(first)(dsprites.sample(3, np.random.default_rng(0))[1]).shape == (3, 10)
 
     _, again = runs.train_and_export(config, **quiet)
     assert again == first
@@ -40,34 +38,33 @@ def test_train_and_export_adds_a_version_only_when_training_moved_on(tiny_config
         runs.train_and_export(config.replace(steps=6), export_dir=first, **quiet)
     _, second = runs.train_and_export(config.replace(steps=6), **quiet)
     assert second == f"{root}/beta_vae_dsprites_full_seed0/2"
-    assert saved_model.read_metadata(second)["config"]["steps"] == 6
+    assert reader.read_metadata(second)["config"]["steps"] == 6
 
 
 def test_bin_train_trains_exports_and_says_where(tmp_path):
-    done = subprocess.run([BIN_TRAIN, "--model=dip_vae_ii", "--lambda_od=2", "--steps=3", "--batch_size=4",
-                           "--log_every=1", "--output_dir=run"], capture_output=True, text=True, timeout=300,
-                          cwd=str(tmp_path))
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = assert_succeeded(run_tool("train", "--model=dip_vae_ii", "--lambda_od=2", "--steps=3", "--batch_size=4",
+                                     "--log_every=1", "--eval_batches=2", "--output_dir=run", cwd=tmp_path))
     export_dir = "exported/dip_vae_ii_dsprites_full_seed0/1"
     assert f"SavedModel:  {export_dir}" in done.stdout
     assert "checkpoints: run/checkpoints" in done.stdout
     assert "step 3/3" in done.stdout
-    metadata = saved_model.read_metadata(str(tmp_path / export_dir))
+    metadata = reader.read_metadata(str(tmp_path / export_dir))
     assert metadata["config"]["hparams"] == {"lambda_od": 2.0}
     assert metadata["model"]["dip_type"] == "ii"
 
 
 def test_hyperparameters_must_belong_to_the_model():
-    assert runs.check_hparams("dip_vae_i", {"lambda_od": 2.0}) == {"lambda_od": 2.0}
+    assert models.check_hparams("dip_vae_i", {"lambda_od": 2.0}) == {"lambda_od": 2.0}
     with pytest.raises(UserError, match="--gamma does not apply to beta_vae; its hyperparameter flags are --beta."):
-        runs.check_hparams("beta_vae", {"gamma": 3.0})
+        models.check_hparams("beta_vae", {"gamma": 3.0})
     with pytest.raises(UserError, match="unknown model 'nope'; choose one of beta_vae"):
-        runs.check_hparams("nope", {})
+        models.check_hparams("nope", {})
 
 
 def test_bin_train_errors_are_one_sentence(tmp_path):
-    done = subprocess.run([BIN_TRAIN, "--model=nope"], capture_output=True, text=True, timeout=300, cwd=str(tmp_path))
+    done = run_tool("train", "--model=nope", cwd=tmp_path)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("error: unknown model 'nope'; choose one of beta_vae")
+    assert_one_sentence_error(done, "unknown model 'nope'")
     assert os.listdir(tmp_path) == []

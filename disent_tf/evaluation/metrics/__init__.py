@@ -1,49 +1,49 @@
-"""The study's metrics by name: compute function and study defaults.
+"""The metrics by name, each declared by its own module (`<module>.METRIC`, see base.py).
 
-Each `compute_<metric>(data, representation_fn, rng, **defaults)` draws from
-`rng` in the study's order and returns {result key: float}; each module also
-has the array-level core (`<metric>_from_codes`) it calls.
+`METRICS` lists every metric in the order a full evaluation runs them:
+first the study's nine (`--metrics=all`), then the ones the field added
+since (`--metrics=extended` adds them). Each module has an entry point
+`measure_<metric>` over an array-level core `<metric>_from_codes`, and
+`compute_<metric>` (the same as a dict-returning library call). UDR scores a
+set of models against each other, so it lives apart (evaluation/udr/).
 """
 
-from disent_tf.evaluation.metrics import (beta_vae, dci, downstream, factor_vae, mig, modularity, sap,
-                                          unsupervised)
+from disent_tf.evaluation.metrics import (beta_vae, dci, dci_es, dcimig, downstream, factor_vae, fairness, infomec,
+                                          irs, jemmig, mig, mig_sup, modularity, reduced_downstream, sap,
+                                          strong_downstream, unsupervised, z_variance)
 
-
-class Metric:
-    """A metric of the study: its compute function, defaults, and what it accepts."""
-
-    def __init__(self, name, compute, defaults, prepare=None, estimator_seed=False, fits_gbt=False):
-        self.name = name
-        self.compute = compute
-        self.defaults = dict(defaults)
-        # prepare(data, sampler, rng, **defaults) -> (fit tasks, finish(results) -> scores):
-        # metrics with independent classifier fits, which may run in worker processes.
-        self.prepare = prepare
-        self.estimator_seed = estimator_seed  # accepts estimator_seed
-        self.fits_gbt = fits_gbt  # accepts gbt_backend
-
-    @property
-    def parallel(self):
-        """True when compute accepts num_workers."""
-        return self.prepare is not None
-
-
-METRICS = {metric.name: metric for metric in (
-    Metric("beta_vae", beta_vae.compute_beta_vae, beta_vae.STUDY_DEFAULTS),
-    Metric("factor_vae", factor_vae.compute_factor_vae, factor_vae.STUDY_DEFAULTS),
-    Metric("mig", mig.compute_mig, mig.STUDY_DEFAULTS),
-    Metric("dci", dci.compute_dci, dci.STUDY_DEFAULTS, dci.prepare_dci, estimator_seed=True, fits_gbt=True),
-    Metric("sap", sap.compute_sap, sap.STUDY_DEFAULTS, sap.prepare_sap, estimator_seed=True),
-    Metric("modularity", modularity.compute_modularity_explicitness, modularity.STUDY_DEFAULTS,
-           modularity.prepare_modularity_explicitness),
-    Metric("downstream_lr", downstream.compute_downstream_lr, downstream.STUDY_DEFAULTS,
-           downstream.prepare_downstream_lr, estimator_seed=True),
-    Metric("downstream_gbt", downstream.compute_downstream_gbt, downstream.STUDY_DEFAULTS,
-           downstream.prepare_downstream_gbt, estimator_seed=True, fits_gbt=True),
-    Metric("unsupervised", unsupervised.compute_unsupervised, unsupervised.STUDY_DEFAULTS),
-)}
+# The metrics of Locatello et al. 2019, in the order its evaluation ran them.
+STUDY_METRICS = (
+    beta_vae.METRIC,
+    factor_vae.METRIC,
+    mig.METRIC,
+    dci.METRIC,
+    sap.METRIC,
+    modularity.METRIC,
+    downstream.LR_METRIC,
+    downstream.GBT_METRIC,
+    unsupervised.METRIC,
+)
+# disentanglement_lib's later metrics, then those proposed since (docs/metrics.md).
+EXTENDED_METRICS = (
+    irs.METRIC,
+    fairness.METRIC,
+    reduced_downstream.METRIC,
+    strong_downstream.METRIC,
+    dci_es.METRIC,
+    infomec.METRIC,
+    mig_sup.METRIC,
+    jemmig.METRIC,
+    dcimig.METRIC,
+    z_variance.Z_MIN_METRIC,
+    z_variance.Z_MAX_METRIC,
+)
+METRICS = {metric.name: metric for metric in STUDY_METRICS + EXTENDED_METRICS}
+# Names that stand for a group of metrics in --metrics.
+GROUPS = {"all": [metric.name for metric in STUDY_METRICS],
+          "extended": [metric.name for metric in STUDY_METRICS + EXTENDED_METRICS]}
 
 
 def names():
-    """Metric names in the order a full evaluation runs them."""
+    """Every metric name, in the order a full evaluation runs them."""
     return list(METRICS)

@@ -3,40 +3,41 @@ Constrained Variational Framework", ICLR 2017 (section 3 and appendix).
 
 A training point fixes one factor k (uniform) across `batch_size` pairs of
 factor vectors that are otherwise independent; its feature is the mean over
-pairs of |z1 - z2| and its label k. A linear classifier (scikit-learn
-LogisticRegression, defaults) predicts k; the score is its accuracy.
+pairs of |z1 - z2| and its label k. A linear classifier predicts k; the
+score is its accuracy (disentanglement_lib's `evaluation/metrics/beta_vae.py`:
+`model.score` on 10,000 train and 5,000 eval points of 64 pairs).
+
+Estimator (`lr_estimator`, evaluation/estimators.py): "study" is the study's
+`LogisticRegression(random_state=random_state)` of scikit-learn 0.20
+(liblinear, one-vs-rest), which drew liblinear's seed from the metric's
+RandomState between the train and the eval points, so at the same seed the
+eval points are the study's; "modern" is today's multinomial lbfgs, which
+draws nothing.
 """
 
 import numpy as np
-from sklearn import linear_model
 
-from disent_tf.evaluation import parallel, sampling
+from disent_tf.evaluation import estimators, sampling
+from disent_tf.evaluation.metrics import base
 
 STUDY_DEFAULTS = dict(batch_size=64, num_train=10000, num_eval=5000)
 
 
-def compute_beta_vae(data, representation_fn, rng, batch_size=64, num_train=10000, num_eval=5000):
-    """{"train_accuracy", "eval_accuracy"} of the BetaVAE score (study defaults)."""
-    sampler = sampling.as_sampler(data, representation_fn)
+def measure_beta_vae(data, sampler, rng, batch_size=64, num_train=10000, num_eval=5000, lr_estimator="study"):
+    """{"train_accuracy", "eval_accuracy"} of the BetaVAE score (study defaults).
+
+    The study's classifier got the metric's RandomState and consumed it while
+    fitting, between the draws of the train and the evaluation points;
+    `estimators.fit_random_state` consumes it the same way at that moment,
+    and the fit itself runs after both draws (it draws nothing more).
+    """
     train_points, train_labels = training_batch(sampler, batch_size, num_train, rng)
-    # The classifier gets the metric's RandomState, as in the study; it is fit
-    # before the evaluation points are drawn so the stream stays in order.
-    model = linear_model.LogisticRegression(random_state=rng)
-    with parallel.fitting():
-        model.fit(train_points, train_labels)
-    train_accuracy = np.mean(model.predict(train_points) == train_labels)
+    seed = estimators.fit_random_state(lr_estimator, "lr", rng)
     eval_points, eval_labels = training_batch(sampler, batch_size, num_eval, rng)
-    eval_accuracy = model.score(eval_points, eval_labels)
-    return {"train_accuracy": float(train_accuracy), "eval_accuracy": float(eval_accuracy)}
-
-
-def beta_vae_from_features(train_points, train_labels, eval_points, eval_labels, random_state=0):
-    """Array-level core: accuracies of LogisticRegression on (points, labels) features."""
-    model = linear_model.LogisticRegression(random_state=random_state)
-    with parallel.fitting():
-        model.fit(train_points, train_labels)
-    return {"train_accuracy": float(np.mean(model.predict(train_points) == train_labels)),
-            "eval_accuracy": float(model.score(eval_points, eval_labels))}
+    prediction = estimators.fit_predict(lr_estimator, "lr", train_points, train_labels, (train_points, eval_points),
+                                        random_state=seed)
+    return base.scores({"train_accuracy": prediction.accuracy(0, train_labels),
+                        "eval_accuracy": prediction.accuracy(1, eval_labels)})
 
 
 def training_batch(sampler, batch_size, num_points, rng):
@@ -62,3 +63,8 @@ def training_batch(sampler, batch_size, num_points, rng):
             points = np.zeros((num_points, feature.shape[0]))
         points[point, :] = feature
     return points, labels
+
+
+METRIC = base.Metric("beta_vae", measure_beta_vae, STUDY_DEFAULTS, base.scale_counts("num_train", "num_eval"),
+                     options=("lr_estimator",), estimators=("lr",))
+compute_beta_vae = METRIC.compute

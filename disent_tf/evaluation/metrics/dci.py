@@ -13,37 +13,26 @@ D = num_codes; informativeness = mean accuracy over factors.
 import numpy as np
 import scipy.stats
 from disent_tf.evaluation import gbt, parallel, sampling
+from disent_tf.evaluation.metrics import base
 
 STUDY_DEFAULTS = dict(num_train=10000, num_test=5000, batch_size=16)
 
 
-def compute_dci(data, representation_fn, rng, num_train=10000, num_test=5000, batch_size=16,
-                num_workers=1, estimator_seed=0, gbt_backend=gbt.DEFAULT_BACKEND):
-    """{"disentanglement", "completeness", "informativeness_train", "informativeness_test"}."""
-    tasks, finish = prepare_dci(data, representation_fn, rng, num_train, num_test, batch_size, estimator_seed,
-                                gbt_backend)
-    return finish(parallel.run(tasks, num_workers))
-
-
-def prepare_dci(data, representation_fn, rng, num_train=10000, num_test=5000, batch_size=16, estimator_seed=0,
+def measure_dci(data, sampler, rng, num_train=10000, num_test=5000, batch_size=16, estimator_seed=0,
                 gbt_backend=gbt.DEFAULT_BACKEND):
-    """(fit tasks, finish(results) -> scores): the points are drawn now, the fits run anywhere."""
-    sampler = sampling.as_sampler(data, representation_fn)
+    """Fits of {"disentanglement", "completeness", "informativeness_train", "informativeness_test"}."""
     codes_train, factors_train = sampling.generate_batch_factor_code(sampler, num_train, rng, batch_size)
     codes_test, factors_test = sampling.generate_batch_factor_code(sampler, num_test, rng, batch_size)
-    return prepare_dci_from_codes(codes_train, factors_train, codes_test, factors_test, estimator_seed, gbt_backend)
+    return _fits(codes_train, factors_train, codes_test, factors_test, estimator_seed, gbt_backend)
 
 
 def dci_from_codes(codes_train, factors_train, codes_test, factors_test, num_workers=1, estimator_seed=0,
                    gbt_backend=gbt.DEFAULT_BACKEND):
     """Array-level core: codes (num_codes, N), integer factors (num_factors, N)."""
-    tasks, finish = prepare_dci_from_codes(codes_train, factors_train, codes_test, factors_test, estimator_seed,
-                                           gbt_backend)
-    return finish(parallel.run(tasks, num_workers))
+    return _fits(codes_train, factors_train, codes_test, factors_test, estimator_seed, gbt_backend).run(num_workers)
 
 
-def prepare_dci_from_codes(codes_train, factors_train, codes_test, factors_test, estimator_seed=0,
-                           gbt_backend=gbt.DEFAULT_BACKEND):
+def _fits(codes_train, factors_train, codes_test, factors_test, estimator_seed, gbt_backend):
     """One GBT task per factor, and the function turning their results into the DCI scores."""
     tasks = [gbt_task(codes_train.T, factors_train[j, :], codes_test.T, factors_test[j, :], estimator_seed,
                       gbt_backend)
@@ -58,7 +47,7 @@ def prepare_dci_from_codes(codes_train, factors_train, codes_test, factors_test,
                 "disentanglement": float(disentanglement(importance)),
                 "completeness": float(completeness(importance))}
 
-    return tasks, finish
+    return base.Fits(tasks, finish)
 
 
 def gbt_task(x_train, y_train, x_test, y_test, seed, backend=gbt.DEFAULT_BACKEND):
@@ -96,3 +85,8 @@ def completeness(importance):
         importance = np.ones_like(importance)
     factor_importance = importance.sum(axis=0) / importance.sum()
     return np.sum(per_factor * factor_importance)
+
+
+METRIC = base.Metric("dci", measure_dci, STUDY_DEFAULTS, base.scale_counts("num_train", "num_test"),
+                     options=("estimator_seed", "gbt_backend"), has_fits=True, estimators=("gbt",))
+compute_dci = METRIC.compute

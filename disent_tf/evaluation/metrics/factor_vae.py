@@ -10,23 +10,23 @@ its majority factor among the training votes; the score is its accuracy.
 import numpy as np
 
 from disent_tf.evaluation import sampling
+from disent_tf.evaluation.metrics import base
 
 STUDY_DEFAULTS = dict(batch_size=64, num_train=10000, num_eval=5000, num_variance_estimate=10000,
                       threshold=0.05)
 
 
-def compute_factor_vae(data, representation_fn, rng, batch_size=64, num_train=10000, num_eval=5000,
+def measure_factor_vae(data, sampler, rng, batch_size=64, num_train=10000, num_eval=5000,
                        num_variance_estimate=10000, threshold=0.05):
     """{"train_accuracy", "eval_accuracy", "num_active_dims"} of the FactorVAE score."""
-    sampler = sampling.as_sampler(data, representation_fn)
     factors = data.sample_factors(num_variance_estimate, rng)
     global_variances = np.var(sampler.codes(sampler.observe(factors, rng)), axis=0, ddof=1)
     active_dims = prune_dims(global_variances, threshold)
     if not active_dims.any():
-        return {"train_accuracy": 0.0, "eval_accuracy": 0.0, "num_active_dims": 0}
+        return base.scores({"train_accuracy": 0.0, "eval_accuracy": 0.0, "num_active_dims": 0})
     train_votes = votes(sampler, batch_size, num_train, rng, global_variances, active_dims)
     eval_votes = votes(sampler, batch_size, num_eval, rng, global_variances, active_dims)
-    return {**factor_vae_from_votes(train_votes, eval_votes), "num_active_dims": int(active_dims.sum())}
+    return base.scores({**factor_vae_from_votes(train_votes, eval_votes), "num_active_dims": int(active_dims.sum())})
 
 
 def prune_dims(variances, threshold=0.05):
@@ -67,3 +67,8 @@ def votes(sampler, batch_size, num_points, rng, global_variances, active_dims):
         argmin = np.argmin(local_variances[active_dims] / global_variances[active_dims])
         matrix[factor_index, argmin] += 1
     return matrix
+
+
+METRIC = base.Metric("factor_vae", measure_factor_vae, STUDY_DEFAULTS,
+                     base.scale_counts("num_train", "num_eval", "num_variance_estimate"))
+compute_factor_vae = METRIC.compute

@@ -9,15 +9,15 @@ are the two largest MI between a code and factor j.
 import numpy as np
 
 from disent_tf.evaluation import discretize, sampling
+from disent_tf.evaluation.metrics import base
 
 STUDY_DEFAULTS = dict(num_train=10000, batch_size=16)
 
 
-def compute_mig(data, representation_fn, rng, num_train=10000, batch_size=16):
+def measure_mig(data, sampler, rng, num_train=10000, batch_size=16):
     """{"discrete_mig"} on `num_train` random points."""
-    sampler = sampling.as_sampler(data, representation_fn)
     codes, factors = sampling.generate_batch_factor_code(sampler, num_train, rng, batch_size)
-    return mig_from_codes(codes, factors)
+    return base.scores(mig_from_codes(codes, factors))
 
 
 def mig_from_codes(codes, factors, num_bins=discretize.STUDY_NUM_BINS):
@@ -26,3 +26,7 @@ def mig_from_codes(codes, factors, num_bins=discretize.STUDY_NUM_BINS):
     entropy = discretize.discrete_entropy(factors)
     sorted_mi = np.sort(mutual_info, axis=0)[::-1]
     return {"discrete_mig": float(np.mean(np.divide(sorted_mi[0, :] - sorted_mi[1, :], entropy[:])))}
+
+
+METRIC = base.Metric("mig", measure_mig, STUDY_DEFAULTS, base.scale_counts("num_train"))
+compute_mig = METRIC.compute

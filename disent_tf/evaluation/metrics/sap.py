@@ -12,33 +12,23 @@ import numpy as np
 from sklearn import svm
 
 from disent_tf.evaluation import parallel, sampling
+from disent_tf.evaluation.metrics import base
 
 STUDY_DEFAULTS = dict(num_train=10000, num_test=5000, batch_size=16, continuous_factors=False)
 
 
-def compute_sap(data, representation_fn, rng, num_train=10000, num_test=5000, batch_size=16,
-                continuous_factors=False, num_workers=1, estimator_seed=0):
-    """{"SAP_score"}."""
-    tasks, finish = prepare_sap(data, representation_fn, rng, num_train, num_test, batch_size, continuous_factors,
-                                estimator_seed)
-    return finish(parallel.run(tasks, num_workers))
-
-
-def prepare_sap(data, representation_fn, rng, num_train=10000, num_test=5000, batch_size=16,
-                continuous_factors=False, estimator_seed=0):
-    """(fit tasks, finish(results) -> scores): the points are drawn now, the fits run anywhere."""
-    sampler = sampling.as_sampler(data, representation_fn)
+def measure_sap(data, sampler, rng, num_train=10000, num_test=5000, batch_size=16, continuous_factors=False,
+                estimator_seed=0):
+    """Fits of {"SAP_score"}: one task per code (its num_factors small SVM fits)."""
     codes, factors = sampling.generate_batch_factor_code(sampler, num_train, rng, batch_size)
     codes_test, factors_test = sampling.generate_batch_factor_code(sampler, num_test, rng, batch_size)
-    return prepare_sap_from_codes(codes, factors, codes_test, factors_test, continuous_factors, estimator_seed)
+    return _fits(codes, factors, codes_test, factors_test, continuous_factors, estimator_seed)
 
 
 def sap_from_codes(codes, factors, codes_test, factors_test, continuous_factors=False, num_workers=1,
                    estimator_seed=0):
     """Array-level core: codes (num_codes, N), factors (num_factors, N)."""
-    tasks, finish = prepare_sap_from_codes(codes, factors, codes_test, factors_test, continuous_factors,
-                                           estimator_seed)
-    return finish(parallel.run(tasks, num_workers))
+    return _fits(codes, factors, codes_test, factors_test, continuous_factors, estimator_seed).run(num_workers)
 
 
 def score_matrix(codes, factors, codes_test, factors_test, continuous_factors=False, num_workers=1,
@@ -50,13 +40,13 @@ def score_matrix(codes, factors, codes_test, factors_test, continuous_factors=Fa
     return np.array(parallel.run(_svm_tasks(codes, factors, codes_test, factors_test, estimator_seed), num_workers))
 
 
-def prepare_sap_from_codes(codes, factors, codes_test, factors_test, continuous_factors=False, estimator_seed=0):
+def _fits(codes, factors, codes_test, factors_test, continuous_factors, estimator_seed):
     """The SVM tasks (none for continuous factors) and the function giving the SAP score."""
     if continuous_factors:
         matrix = score_matrix(codes, factors, codes_test, factors_test, True)
-        return [], lambda results: {"SAP_score": float(avg_diff_top_two(matrix))}
+        return base.scores({"SAP_score": float(avg_diff_top_two(matrix))})
     tasks = _svm_tasks(codes, factors, codes_test, factors_test, estimator_seed)
-    return tasks, lambda results: {"SAP_score": float(avg_diff_top_two(np.array(results)))}
+    return base.Fits(tasks, lambda results: {"SAP_score": float(avg_diff_top_two(np.array(results)))})
 
 
 def _svm_tasks(codes, factors, codes_test, factors_test, seed):
@@ -91,3 +81,8 @@ def _svm_row(code, factors, code_test, factors_test, seed):
         classifier.fit(code[:, np.newaxis], factors[j, :])
         row.append(np.mean(classifier.predict(code_test[:, np.newaxis]) == factors_test[j, :]))
     return row
+
+
+METRIC = base.Metric("sap", measure_sap, STUDY_DEFAULTS, base.scale_counts("num_train", "num_test"),
+                     options=("estimator_seed",), has_fits=True, estimators=("svc",))
+compute_sap = METRIC.compute

@@ -13,16 +13,16 @@ import numpy as np
 import scipy.linalg
 
 from disent_tf.evaluation import discretize, sampling
+from disent_tf.evaluation.metrics import base
 
 STUDY_DEFAULTS = dict(num_train=10000, batch_size=16)
 
 
-def compute_unsupervised(data, representation_fn, rng, num_train=10000, batch_size=16):
+def measure_unsupervised(data, sampler, rng, num_train=10000, batch_size=16):
     """{"gaussian_total_correlation", "gaussian_wasserstein_correlation",
     "gaussian_wasserstein_correlation_norm", "mutual_info_score"}."""
-    sampler = sampling.as_sampler(data, representation_fn)
     codes, _ = sampling.generate_batch_factor_code(sampler, num_train, rng, batch_size)
-    return unsupervised_from_codes(codes)
+    return base.scores(unsupervised_from_codes(codes))
 
 
 def unsupervised_from_codes(codes, num_bins=discretize.STUDY_NUM_BINS):
@@ -48,3 +48,7 @@ def gaussian_wasserstein_correlation(covariance):
     """2 tr C - 2 tr sqrtm(C * diag(C)[:, None]); the real part (sqrtm may return complex round-off)."""
     root = scipy.linalg.sqrtm(covariance * np.expand_dims(np.diag(covariance), axis=1))
     return float(np.real(2 * np.trace(covariance) - 2 * np.trace(root)))
+
+
+METRIC = base.Metric("unsupervised", measure_unsupervised, STUDY_DEFAULTS, base.scale_counts("num_train"))
+compute_unsupervised = METRIC.compute

@@ -1,0 +1,144 @@
+"""bin/evaluate: score a representation with the study's disentanglement metrics.
+
+    bin/evaluate --export_dir=exported/beta_vae_dsprites_full_seed0/1
+    bin/evaluate --export_dir=... --representation=both --metrics=mig,dci
+    bin/evaluate --serving_url=http://localhost:8501/v1/models/NAME --dataset=dsprites_full --output=r.json
+    bin/evaluate --codes=codes.npy --dataset=shapes3d --output=r.json
+    bin/evaluate --export_dir=... --sample_scale=0.01     # quick check, not comparable with the paper
+
+Writes one results JSON per representation (default next to the export:
+<export>/../evaluation/<version>/<representation>.json) and prints a table.
+See docs/evaluation.md and docs/metrics.md.
+"""
+
+import contextlib
+import json
+import posixpath
+
+from absl import flags
+
+from disent_tf import cli, locks, records
+from disent_tf.errors import UserError
+from disent_tf.evaluation.config import EvaluationConfig
+from disent_tf.evaluation.metrics import names as metric_names
+
+CONFIG_FLAGS = cli.field_names(EvaluationConfig)
+FLAGS = flags.FLAGS
+
+
+def define_flags():
+    """Defines the tool's flags; `run` calls it, so importing the module (as tests do) defines none."""
+    cli.define_flags(EvaluationConfig, __name__, helps={
+        "metrics": "all (the study's metrics), extended (every metric), or a comma list of metric names and groups: "
+                   f"{', '.join(metric_names())} (docs/metrics.md)."})
+    flags.DEFINE_string("export_dir", None, "SavedModel folder (a version folder, or its parent: the highest version).")
+    flags.DEFINE_string("serving_url", None, "TF Serving REST model URL, e.g. http://localhost:8501/v1/models/NAME.")
+    flags.DEFINE_string("codes", None, ".npy code table: one row of codes per grid index of --dataset.")
+    flags.DEFINE_string("dataset", None, "Data set; default: the one recorded in the export (required otherwise).")
+    flags.DEFINE_string("data_dir", None, "Folder with the data set files (default: $DISENT_TF_DATA).")
+    flags.DEFINE_string("output", None, "Results JSON (one --representation only).")
+    flags.DEFINE_string("output_dir", None, "Folder for <representation>.json results.")
+
+
+def main(argv):
+    del argv
+    config = EvaluationConfig(**cli.flag_values(CONFIG_FLAGS))
+    run_job(config, export_dir=FLAGS.export_dir, serving_url=FLAGS.serving_url, codes=FLAGS.codes,
+            dataset=FLAGS.dataset, data_dir=FLAGS.data_dir, output=FLAGS.output, output_dir=FLAGS.output_dir)
+
+
+def run_job(config, export_dir=None, serving_url=None, codes=None, dataset=None, data_dir=None, output=None,
+            output_dir=None, progress=print):
+    """Loads the representation and data set, scores them, writes and prints results; returns {kind: results}.
+
+    Every input is checked before any work starts; results files appear only
+    once every kind has been scored.
+    """
+    from disent_tf.export import reader
+
+    sources = [name for name, value in (("--export_dir", export_dir), ("--serving_url", serving_url),
+                                        ("--codes", codes)) if value]
+    if len(sources) != 1:
+        raise UserError("pass exactly one of --export_dir, --serving_url or --codes "
+                        f"(got {', '.join(sources) if sources else 'none'}).")
+    kinds = config.representations
+    if output and len(kinds) > 1:
+        raise UserError("--output names one file; with --representation=both pass --output_dir instead.")
+    metadata = reader.read_metadata(export_dir, required=False) if export_dir else {}
+    dataset = dataset or metadata.get("dataset", {}).get("name")
+    if not dataset:
+        raise UserError("pass --dataset: " + ("the export records no data set." if export_dir
+                                               else "a served model or a code table does not say which data set."))
+    paths = _output_paths(kinds, output, output_dir, export_dir)
+    inputs = (codes, reader.resolve_export_dir(export_dir) if export_dir else None)
+    for path in paths.values():
+        records.check_replaceable(path, _is_results_file, inputs)
+
+    from disent_tf import data as data_lib
+    from disent_tf.evaluation import evaluate
+
+    data = data_lib.get(dataset, data_dir=data_dir)
+    evaluate.check_data(data, config)
+    folders = sorted({posixpath.dirname(path) or "." for path in paths.values()})
+    for folder in folders:
+        records.check_writable(folder)
+    with contextlib.ExitStack() as held:
+        for folder in folders:
+            held.enter_context(locks.FolderLock(folder, progress or print))
+        return _score(config, paths, metadata, data, export_dir, serving_url, codes, progress)
+
+
+def _score(config, paths, metadata, data, export_dir, serving_url, codes, progress):
+    from disent_tf.evaluation import evaluate, representation
+
+    kinds = config.representations
+    if export_dir:
+        encoder = representation.from_saved_model(export_dir, kinds[0] if len(kinds) == 1 else "sampled",
+                                                  config.batch_size)
+    elif serving_url:
+        encoder = representation.from_serving(serving_url, kinds[0], min(config.batch_size, 256))
+    else:
+        encoder = representation.load_code_table(codes)
+    results = evaluate.evaluate(data, encoder, config, progress=progress)
+    source = {"export_dir": export_dir, "serving_url": serving_url, "codes": codes}
+    for kind in kinds:
+        results[kind]["source"] = {k: v for k, v in source.items() if v}
+        if metadata:
+            results[kind]["export_metadata"] = metadata
+    for kind in kinds:
+        records.write_json(paths[kind], results[kind], sort_keys=False)
+    if progress:
+        progress(evaluate.format_table(results))
+        for kind in kinds:
+            progress(f"wrote {paths[kind]}")
+        if not config.comparable_with_study:
+            progress(f"note: --sample_scale={config.sample_scale}: these numbers are not comparable with the study.")
+    return results
+
+
+def _is_results_file(content):
+    """True for the bytes of a results JSON bin/evaluate wrote (it may be replaced)."""
+    try:
+        value = json.loads(content)
+    except ValueError:
+        return False
+    return isinstance(value, dict) and {"representation", "metrics", "versions"} <= set(value)
+
+
+def _output_paths(kinds, output, output_dir, export_dir):
+    from disent_tf.export import reader
+
+    if output:
+        return {kinds[0]: output}
+    if not output_dir:
+        if export_dir:
+            version_dir = reader.resolve_export_dir(export_dir)
+            output_dir = posixpath.join(posixpath.dirname(version_dir), "evaluation", posixpath.basename(version_dir))
+        else:
+            output_dir = "evaluation"
+    return {kind: posixpath.join(output_dir, f"{kind}.json") for kind in kinds}
+
+
+def run():
+    define_flags()
+    cli.run(main)

@@ -69,6 +69,10 @@ def run_job(config, export_dir=None, serving_url=None, codes=None, dataset=None,
     if not dataset:
         raise UserError("pass --dataset: " + ("the export records no data set." if export_dir
                                                else "a served model or a code table does not say which data set."))
+    from disent_tf.evaluation import representation
+
+    # Read before the output checks: a bad table (a folder, a .npz, objects) is the problem to report.
+    code_table = representation.load_code_table(codes) if codes else None
     paths = _output_paths(kinds, output, output_dir, export_dir)
     inputs = (codes, reader.resolve_export_dir(export_dir) if export_dir else None)
     for path in paths.values():
@@ -85,10 +89,10 @@ def run_job(config, export_dir=None, serving_url=None, codes=None, dataset=None,
     with contextlib.ExitStack() as held:
         for folder in folders:
             held.enter_context(locks.FolderLock(folder, progress or print))
-        return _score(config, paths, metadata, data, export_dir, serving_url, codes, progress)
+        return _score(config, paths, metadata, data, export_dir, serving_url, codes, code_table, progress)
 
 
-def _score(config, paths, metadata, data, export_dir, serving_url, codes, progress):
+def _score(config, paths, metadata, data, export_dir, serving_url, codes, code_table, progress):
     from disent_tf.evaluation import evaluate, representation
 
     kinds = config.representations
@@ -98,7 +102,7 @@ def _score(config, paths, metadata, data, export_dir, serving_url, codes, progre
     elif serving_url:
         encoder = representation.from_serving(serving_url, kinds[0], min(config.batch_size, 256))
     else:
-        encoder = representation.load_code_table(codes)
+        encoder = code_table
     results = evaluate.evaluate(data, encoder, config, progress=progress)
     source = {"export_dir": export_dir, "serving_url": serving_url, "codes": codes}
     for kind in kinds:

@@ -12,7 +12,8 @@ Two layouts of the same numbers:
 Config columns: run, model_num, study, every TrainConfig field (hparams
 flattened to `hparams.<name>`), `hparam_name` / `hparam_value` (the swept
 regularisation strength), `data_source` and `sample_scale` (1: the study's
-metric sample counts).
+metric sample counts), and `train_<loss>` (the trained model evaluated on
+fresh batches: train_results.json's `evaluation`).
 """
 
 import io
@@ -51,6 +52,7 @@ def collect(input_dir, table_layout="wide") -> Aggregate:
         try:
             if run_dir not in configs:
                 configs[run_dir] = config_columns(records.read_json(StudyRun(run_dir).config_path))
+                configs[run_dir].update(train_columns(StudyRun(run_dir).training.read_results()))
                 configs[run_dir]["run"] = os.path.basename(run_dir.rstrip("/"))
             rows.extend(_score_rows(path, configs[run_dir]))
         except (OSError, tf.errors.OpError, ValueError, KeyError, TypeError, AttributeError) as error:
@@ -89,6 +91,13 @@ def config_columns(record):
     columns["hparam_name"] = swept.get("name")
     columns["hparam_value"] = swept.get("value")
     return columns
+
+
+def train_columns(train_results):
+    """`train_<loss>` columns: the trained model's evaluation on fresh batches (train_results.json), as the
+    study stored its train results (the paper's unsupervised-score analysis reads them)."""
+    means = (train_results.get("evaluation") or {}).get("means", {})
+    return {f"train_{name}": float(value) for name, value in means.items()}
 
 
 def to_wide(long_table):

@@ -90,7 +90,7 @@ def test_bin_aggregate_turns_the_run_into_a_table(reproduced, tmp_path):
     assert sorted(table["representation"]) == ["mean", "sampled"]
     for column in ("model_num", "study", "model", "dataset", "seed", "steps", "batch_size", "hparams.gamma",
                    "hparam_name", "hparam_value", "data_source", "mig.discrete_mig", "sap.SAP_score",
-                   "unsupervised.gaussian_total_correlation"):
+                   "unsupervised.gaussian_total_correlation", "train_elbo", "train_reconstruction_loss"):
         assert column in table.columns, column
     assert set(table["model"]) == {"factor_vae"} and set(table["hparam_value"]) == {10.0}
 

@@ -141,6 +141,13 @@ def test_more_steps_continue_and_a_different_config_is_refused(tiny_config, dspr
     assert (results["start_step"], results["step"]) == (10, 12)
 
 
+def test_hparams_may_not_hold_the_seed_or_unknown_names(tiny_config, dsprites):
+    for hparams, message in (({"seed": 3}, "--seed does not apply to beta_vae"),
+                             ({"gama": 2.0}, "--gama does not apply to beta_vae")):
+        with pytest.raises(UserError, match=message):
+            trainer.train(tiny_config(hparams=hparams), data=dsprites, log=lambda line: None)
+
+
 def test_restore_model_needs_a_checkpoint(tiny_config, dsprites):
     with pytest.raises(UserError, match="no checkpoint in .*train the run first"):
         trainer.restore_model(tiny_config(), dsprites)

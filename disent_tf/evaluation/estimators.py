@@ -103,21 +103,20 @@ def describe(kind, which):
 def binary_estimator(which, random_state=0):
     """The study's estimator of one class against the rest (what 0.20 fit per class), pinned."""
     check("study", which)
-    if which == "lr":
-        return linear_model.LogisticRegression(
-            C=C, l1_ratio=0.0, dual=False, tol=TOL, fit_intercept=True, intercept_scaling=1.0, class_weight=None,
-            random_state=random_state, solver="liblinear", max_iter=MAX_ITER)
-    return _cv_estimator(random_state)
+    return _logistic_regression("liblinear", random_state) if which == "lr" else _cv_estimator(random_state)
 
 
 def multinomial_estimator(which, random_state=0):
     """Today's default estimator (lbfgs, multinomial), pinned."""
     check("modern", which)
-    if which == "lr":
-        return linear_model.LogisticRegression(
-            C=C, l1_ratio=0.0, dual=False, tol=TOL, fit_intercept=True, intercept_scaling=1.0, class_weight=None,
-            random_state=random_state, solver="lbfgs", max_iter=MAX_ITER)
-    return _cv_estimator(random_state)
+    return _logistic_regression("lbfgs", random_state) if which == "lr" else _cv_estimator(random_state)
+
+
+def _logistic_regression(solver, random_state):
+    """LogisticRegression with every argument whose default moved or may move pinned (C=1, L2, ...)."""
+    return linear_model.LogisticRegression(
+        C=C, l1_ratio=0.0, dual=False, tol=TOL, fit_intercept=True, intercept_scaling=1.0, class_weight=None,
+        random_state=random_state, solver=solver, max_iter=MAX_ITER)
 
 
 def _cv_estimator(random_state):

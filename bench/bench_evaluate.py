@@ -5,6 +5,8 @@
     python bench/bench_evaluate.py --skip_baseline       # fast path only
     python bench/bench_evaluate.py --encode_grid         # encode the whole grid up front
     python bench/bench_evaluate.py --sample_scale=0.05   # a quick smoke run (not the study's counts)
+    python bench/bench_evaluate.py --skip_baseline --metrics=fairness,reduced_downstream,strong_downstream,dci_es
+                                                         # the later metrics over 30 s (docs/metrics.md, Timing)
 
 Scores the mean representation of the conv encoder (an untrained
 `models.get("beta_vae")`, exported as a SavedModel, or --export_dir) with

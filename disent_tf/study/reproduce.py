@@ -153,7 +153,10 @@ def training_name(model_dir):
 
 def _run_stages(run, config, evaluation, visualize, data, log, prefix, train):
     say = _prefixed(log, prefix)
-    data = data if data is not None else _load_data(config)
+    if data is None:
+        from disent_tf.training.trainer import load_data
+
+        data = load_data(config)
     with locks.FolderLock(run.root, say):
         return _stages(run, config, evaluation, visualize, data, say, train)
 
@@ -263,12 +266,6 @@ def _recorded_evaluation(record):
     return EvaluationConfig(metrics=tuple(record.get("metrics", ("all",))), representation=representation,
                             seed=record.get("seed", 0), sample_scale=record.get("sample_scale", 1.0),
                             lr_estimator=record.get("lr_estimator", "study"))
-
-
-def _load_data(config):
-    from disent_tf.training.trainer import load_data
-
-    return load_data(config)
 
 
 def _swept_hparam(study, config):

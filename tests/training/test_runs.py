@@ -8,7 +8,7 @@ import pytest
 
 from disent_tf import models
 from disent_tf.errors import UserError
-from disent_tf.export import reader, saved_model
+from disent_tf.export import reader
 from disent_tf.training import runs
 from harness.tools import assert_one_sentence_error, assert_succeeded, run_tool
 

@@ -270,7 +270,7 @@ def _recorded_evaluation(record):
 
 def _swept_hparam(study, config):
     """(name, value) of the study's swept hyperparameter for the config's model, if the study has it."""
-    for method in (study.methods if study else sweeps.STUDY_METHODS):
+    for method in (study.all_methods() if study else sweeps.STUDY_METHODS):
         if method.model == config.model and method.hparam in config.hparams:
             return method.hparam, config.hparams[method.hparam]
     return None

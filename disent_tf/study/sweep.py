@@ -42,10 +42,13 @@ class Method:
 
 @dataclasses.dataclass(frozen=True)
 class Study:
-    """A product sweep: model_num -> (data set, method, value, seed) -> TrainConfig.
+    """A sweep: model_num -> (data set, method, value, seed) -> TrainConfig.
 
-    `evaluation` is how every model is scored (`disent_tf.study.reproduce`
-    runs it): the paper's protocol unless the study says otherwise.
+    Every data set sweeps `methods`, except those listed in `dataset_methods`
+    ((data set, methods) pairs), which sweep their own (the weakly-supervised
+    study's k runs up to the data set's number of factors). `evaluation` is
+    how every model is scored (`disent_tf.study.reproduce` runs it): the
+    paper's protocol unless the study says otherwise.
     """
 
     name: str
@@ -55,15 +58,23 @@ class Study:
     num_seeds: int
     base: TrainConfig = TrainConfig()
     evaluation: EvaluationConfig = STUDY_EVALUATION
+    dataset_methods: Tuple[Tuple[str, Tuple[Method, ...]], ...] = ()
 
-    @property
-    def num_settings(self):
-        """(method, value) pairs per data set."""
-        return sum(len(method.values) for method in self.methods)
+    def methods_of(self, dataset):
+        """The methods that `dataset` sweeps, in model_num order."""
+        return dict(self.dataset_methods).get(dataset, self.methods)
+
+    def all_methods(self):
+        """Every method of the study, each once."""
+        return tuple(dict.fromkeys(method for dataset in self.datasets for method in self.methods_of(dataset)))
+
+    def num_settings(self, dataset):
+        """(method, value) pairs of one data set."""
+        return sum(len(method.values) for method in self.methods_of(dataset))
 
     @property
     def num_models(self):
-        return len(self.datasets) * self.num_settings * self.num_seeds
+        return sum(self.num_settings(dataset) for dataset in self.datasets) * self.num_seeds
 
     def check_model_num(self, model_num):
         if not 0 <= int(model_num) < self.num_models:
@@ -74,17 +85,16 @@ class Study:
         return int(model_num)
 
     def setting(self, model_num):
-        """(dataset, method, value, seed) of a model_num; the seed varies fastest."""
+        """(dataset, method, value, seed) of a model_num; the seed varies fastest, the data set slowest."""
         model_num = self.check_model_num(model_num)
         seed = model_num % self.num_seeds
-        rest = model_num // self.num_seeds
-        setting_index = rest % self.num_settings
-        dataset = self.datasets[rest // self.num_settings]
-        for method in self.methods:
-            if setting_index < len(method.values):
-                return dataset, method, method.values[setting_index], seed
-            setting_index -= len(method.values)
-        raise AssertionError("unreachable: setting_index < num_settings")
+        setting_index = model_num // self.num_seeds
+        for dataset in self.datasets:
+            for method in self.methods_of(dataset):
+                if setting_index < len(method.values):
+                    return dataset, method, method.values[setting_index], seed
+                setting_index -= len(method.values)
+        raise AssertionError("unreachable: model_num < num_models")
 
     def config(self, model_num):
         """The TrainConfig of one model; everything not swept is `base`."""

@@ -119,11 +119,28 @@ def _logistic_regression(solver, random_state):
         random_state=random_state, solver=solver, max_iter=MAX_ITER)
 
 
+def accuracy(estimator, x, y):
+    """The fraction of `y` that the linear `estimator` predicts: scoring="accuracy" without its checks.
+
+    The same number as scikit-learn's accuracy scorer: the prediction is
+    `LinearClassifierMixin.predict`'s (the decision's sign for one column,
+    else its argmax) and the score the mean of the matches. The scorer's and
+    predict's input validation took half of a small LR-CV's time (10 Cs x 5
+    folds scored per fit).
+    """
+    # LR-CV's scoring path sets a binary problem's coef_ as a vector, a fitted model's as one row.
+    decision = np.asarray(x) @ np.asarray(estimator.coef_).T + estimator.intercept_
+    if decision.ndim == 2 and decision.shape[1] == 1:
+        decision = decision[:, 0]
+    indices = (decision > 0).astype(int) if decision.ndim == 1 else decision.argmax(axis=1)
+    return float(np.mean(estimator.classes_[indices] == y))
+
+
 def _cv_estimator(random_state):
     # Binary labels make it the study's per-class problem, multiclass ones today's multinomial one.
     return linear_model.LogisticRegressionCV(
         Cs=NUM_CS, l1_ratios=(0.0,), fit_intercept=True, cv=model_selection.KFold(n_splits=NUM_FOLDS), dual=False,
-        scoring="accuracy", solver="lbfgs", tol=TOL, max_iter=MAX_ITER, class_weight=None, refit=True,
+        scoring=accuracy, solver="lbfgs", tol=TOL, max_iter=MAX_ITER, class_weight=None, refit=True,
         intercept_scaling=1.0, random_state=random_state, use_legacy_attributes=False)
 
 

@@ -116,6 +116,20 @@ def test_study_lr_cv_picks_each_class_c_as_its_binary_problem():
     assert modern.C.shape == (1,)
 
 
+@pytest.mark.parametrize("num_classes,dtype", [(2, np.float64), (2, np.float32), (4, np.float64)])
+def test_the_light_accuracy_scorer_gives_scikit_learns_numbers(num_classes, dtype):
+    # estimators.accuracy replaces scoring="accuracy" for speed: every fold score, C and coefficient stay equal.
+    x, y = blobs(60, num_classes, seed=3, spread=2.0)
+    settings = dict(Cs=10, cv=model_selection.KFold(n_splits=5), solver="lbfgs", l1_ratios=(0.,),
+                    use_legacy_attributes=False)
+    ours = linear_model.LogisticRegressionCV(scoring=estimators.accuracy, **settings).fit(x.astype(dtype), y)
+    theirs = linear_model.LogisticRegressionCV(scoring="accuracy", **settings).fit(x.astype(dtype), y)
+    np.testing.assert_array_equal(ours.scores_, theirs.scores_)
+    np.testing.assert_array_equal(ours.C_, theirs.C_)
+    np.testing.assert_array_equal(ours.coef_, theirs.coef_)
+    assert estimators.accuracy(ours, x, y) == theirs.score(x, y)
+
+
 # --- per-class tasks in processes ------------------------------------------------------------
 
 

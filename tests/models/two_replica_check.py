@@ -20,20 +20,17 @@ from harness.models import make_train_step  # noqa: E402
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 with strategy.scope():
     model = models.get("factor_vae")
-    step = make_train_step(model)
-images = binary_images(32)
-dataset = strategy.experimental_distribute_dataset(tf.data.Dataset.from_tensor_slices(images).batch(32))
-batch = next(iter(dataset))
+    # The trainer's compiled step over both replicas; its losses come back reduced (MEAN).
+    step = make_train_step(model, strategy=strategy)
+losses = step(binary_images(32), 3)
 
 
 @tf.function
-def run(x, i):
-    losses = strategy.run(step, (x, i))
-    seeds = strategy.run(lambda: model.noise_seed(i, LATENT_NOISE_STREAM))
-    return losses, seeds
+def replica_seeds(i):
+    return strategy.run(lambda: model.noise_seed(i, LATENT_NOISE_STREAM))
 
 
-losses, seeds = run(batch, tf.constant(3, tf.int64))
+seeds = replica_seeds(tf.constant(3, tf.int64))
 seeds = [s.numpy().tolist() for s in strategy.experimental_local_results(seeds)]
-loss = float(strategy.reduce("MEAN", losses["loss"], axis=None))
+loss = float(losses["loss"])
 print(json.dumps({"loss": loss, "finite": bool(np.isfinite(loss)), "seeds": seeds}))

@@ -35,6 +35,11 @@ RUNTIME_FIELDS = frozenset({
 TRAINING_RERUN_FIELDS = RUNTIME_FIELDS | {"steps"}
 
 
+def run_name(model, dataset, seed):
+    """'<model>_<dataset>_seed<seed>', safe as a folder name (tfds:dsprites -> tfds-dsprites)."""
+    return f"{model}_{dataset.replace(':', '-').replace('/', '-')}_seed{seed}"
+
+
 def join(*parts):
     """`a/b/c` from path parts, one separator between them (keeps gs://bucket/ intact)."""
     parts = [str(part) for part in parts if str(part)]

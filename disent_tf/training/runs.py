@@ -6,12 +6,8 @@ import tensorflow as tf
 
 from disent_tf import records, run_folder
 from disent_tf.errors import UserError
+from disent_tf.run_folder import run_name
 from disent_tf.training import trainer
-
-
-def run_name(model, dataset, seed):
-    """'<model>_<dataset>_seed<seed>', safe as a folder name (tfds:dsprites -> tfds-dsprites)."""
-    return f"{model}_{dataset.replace(':', '-').replace('/', '-')}_seed{seed}"
 
 
 def train_and_export(config, export_dir=None, export_root="exported", name=None, data=None, log=print):

@@ -43,6 +43,8 @@ def test_gif_writer(tmp_path):
     assert Image.open(path).n_frames == 2
 
 
+# A subprocess costs TensorFlow's import (~7 s): the default suite has test_visualize_dataset_writes_pngs.
+@pytest.mark.slow
 def test_entry_point_writes_the_pngs(tmp_path):
     ok = assert_succeeded(run_tool("visualize_dataset", "--dataset=dsprites_full", "--num_samples=4",
                                    f"--output_dir={tmp_path}", timeout=120))

@@ -118,6 +118,9 @@ def test_export_refuses_to_overwrite(exported, dsprites):
         saved_model.export(model, export_dir, TrainConfig(), dsprites)
 
 
+# One more TensorFlow import (~7 s): the same signatures, inputs and outputs are checked by
+# test_plain_tensorflow_loads_the_export_without_disent_tf in the default suite.
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("saved_model_cli") is None, reason="saved_model_cli is not on PATH")
 def test_saved_model_cli_lists_the_signatures(exported):
     _, export_dir = exported

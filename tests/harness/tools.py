@@ -14,8 +14,8 @@ def run_tool(name, *flags, cwd=None, timeout=300):
 
 
 def run_script(path, *arguments, cwd=None, timeout=300):
-    """`python path arguments...` in a subprocess (TensorFlow's C++ INFO lines silenced)."""
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    """`python path arguments...` in a subprocess (TensorFlow's C++ INFO lines silenced, one thread per op)."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", TF_NUM_INTRAOP_THREADS="1")
     return subprocess.run([sys.executable, str(path), *map(str, arguments)], capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=str(cwd) if cwd else None)
 

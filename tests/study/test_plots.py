@@ -1,5 +1,6 @@
 """bin/plot writes the paper's figures from a synthetic results table."""
 
+import pytest
 from PIL import Image
 
 from disent_tf.study import aggregate, plots
@@ -11,19 +12,37 @@ FIGURES = ["rank_correlation.png", "score_distributions.png", "score_vs_regulari
            "total_correlation_sampled_vs_mean.png"]
 
 
-def test_bin_plot_writes_every_figure(tmp_path):
-    # dsprites_full, 3 methods x 2 strengths x 2 seeds: small, so that drawing is quick.
+def small_results_table(tmp_path):
+    """dsprites_full, 3 methods x 2 strengths x 2 seeds, saved long: small, so that drawing is quick."""
     model_nums = [method * 300 + value * 50 + seed for method in (0, 1, 4) for value in (0, 5) for seed in (0, 1)]
     write_synthetic_results(tmp_path / "output", model_nums)
-    table_path = aggregate.save(aggregate.load(str(tmp_path / "output"), "long"), str(tmp_path / "results.csv"))
-    output_dir = tmp_path / "plots"
-    result = assert_succeeded(run_tool("plot", f"--results={table_path}", f"--output_dir={output_dir}", timeout=180))
+    return aggregate.save(aggregate.load(str(tmp_path / "output"), "long"), str(tmp_path / "results.csv"))
+
+
+def assert_real_figures(output_dir):
     assert sorted(p.name for p in output_dir.iterdir()) == sorted(FIGURES)
     for name in FIGURES:
         image = Image.open(output_dir / name)
         assert image.format == "PNG" and image.width > 300 and image.height > 200
         # Not a blank canvas: a real figure has many distinct colours.
         assert len(image.convert("RGB").getcolors(maxcolors=1 << 16) or range(1 << 16)) > 20
+
+
+def test_plot_all_writes_every_figure(tmp_path):
+    # The default suite's reduced form of the bin/plot test below (in process: no TensorFlow import).
+    output_dir = tmp_path / "plots"
+    written = plots.plot_all(aggregate.load(small_results_table(tmp_path)), str(output_dir), log=lambda line: None)
+    assert sorted(written) == sorted(str(output_dir / name) for name in FIGURES)
+    assert_real_figures(output_dir)
+
+
+@pytest.mark.slow
+def test_bin_plot_writes_every_figure(tmp_path):
+    table_path = small_results_table(tmp_path)
+    output_dir = tmp_path / "plots"
+    result = assert_succeeded(run_tool("plot", f"--results={table_path}", f"--output_dir={output_dir}", timeout=180))
+    assert_real_figures(output_dir)
+    for name in FIGURES:
         assert str(output_dir / name) in result.stdout
 
 

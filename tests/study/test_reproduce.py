@@ -14,8 +14,9 @@ from disent_tf import study
 from disent_tf.errors import UserError
 from disent_tf.evaluation.config import EvaluationConfig, parse_metrics
 from disent_tf.run_folder import StudyRun
-from disent_tf.study import reproduce
-from disent_tf.visualize.model import latent_traversals
+from disent_tf.export import reader
+from disent_tf.study import aggregate, reproduce
+from disent_tf.visualize.model import latent_traversals, visualize_model
 from harness.tools import run_tool as run_bin
 
 SMOKE = study.get("smoke")
@@ -76,6 +77,21 @@ def test_a_different_config_in_the_same_folder_is_refused(reproduced):
         reproduce.reproduce(SMOKE, MODEL_NUM, str(output_dir), TINY, other_protocol)
 
 
+AGGREGATED_COLUMNS = ("model_num", "study", "model", "dataset", "seed", "steps", "batch_size", "hparams.gamma",
+                      "hparam_name", "hparam_value", "data_source", "mig.discrete_mig", "sap.SAP_score",
+                      "unsupervised.gaussian_total_correlation", "train_elbo", "train_reconstruction_loss")
+
+
+def test_the_run_aggregates_into_a_table(reproduced):
+    # The default suite's reduced form of the bin/aggregate test below (in process: no TensorFlow import).
+    table = aggregate.load(str(reproduced[0]))
+    assert sorted(table["representation"]) == ["mean", "sampled"]
+    for column in AGGREGATED_COLUMNS:
+        assert column in table.columns, column
+    assert set(table["model"]) == {"factor_vae"} and set(table["hparam_value"]) == {10.0}
+
+
+@pytest.mark.slow
 def test_bin_aggregate_turns_the_run_into_a_table(reproduced, tmp_path):
     output_dir = tmp_path / "output"
     shutil.copytree(reproduced[0], output_dir)
@@ -140,6 +156,17 @@ def test_study_protocol_scores_every_metric_of_the_evaluation():
     assert smoke.sample_scale == 0.5 and "dci" in smoke.metrics
 
 
+def test_the_runs_export_is_found_and_pictured(reproduced, tmp_path):
+    # The default suite's reduced form of the bin/visualize test below: what its main does, in process.
+    export_dir = reader.find_export(str(reproduced[0] / str(MODEL_NUM)))
+    paths = visualize_model(export_dir, str(tmp_path), num_images=8, num_values=5)
+    assert sorted(paths) == ["reconstructions", "samples", "traversals", "traversals_gif"]
+    for name in ("reconstructions.png", "samples.png", "traversals.png", "traversals.gif"):
+        assert (tmp_path / name).stat().st_size > 500
+    assert Image.open(tmp_path / "traversals.png").size == (2 * (5 * 66 + 2), 2 * (10 * 66 + 2))
+
+
+@pytest.mark.slow
 def test_bin_visualize_finds_the_runs_export(reproduced, tmp_path):
     output_dir, _, _ = reproduced
     result = run_bin("visualize", f"--model_dir={output_dir / str(MODEL_NUM)}", f"--output_dir={tmp_path}",

@@ -31,7 +31,14 @@ def summary_tags(summary_dir):
 
 
 # The six methods of the study and one weakly-supervised method (the others train like it: tests/models/test_weak.py).
-@pytest.mark.parametrize("model", models.names()[:6] + ["ada_gvae"])
+# The default suite runs two (images, pairs); every method's compiled step also trains in tests/models/,
+# and factor_vae's two optimizers through the trainer in the fresh-batch test below and in
+# tests/study/test_reproduce.py. All seven run with -m slow.
+DEFAULT_SUITE_MODELS = ("beta_vae", "ada_gvae")
+
+
+@pytest.mark.parametrize("model", [name if name in DEFAULT_SUITE_MODELS else pytest.param(name, marks=pytest.mark.slow)
+                                   for name in models.names()[:6] + ["ada_gvae"]])
 def test_every_model_trains_and_records_its_run(model, tiny_config, dsprites):
     config = tiny_config(model=model)
     lines = []

@@ -91,8 +91,7 @@ def _paper_pairs(data, factors1, k, rng):
     num, num_factors = factors1.shape
     sizes = np.asarray(data.factor_sizes, dtype=np.int64)
     changeable = sizes > 1
-    if k > changeable.sum():
-        raise UserError(f"k={k} exceeds the {changeable.sum()} factors of {data.name} that have more than one value.")
+    _check_changeable(data, k, changeable)
     ks = _draws_of_k(rng, k, num_factors, num)
     ks = np.minimum(ks, changeable.sum())  # only for k = -1 on grids with constant factors
     # Rank the factors by iid uniform keys: the first ks[i] ranks are a uniform
@@ -106,6 +105,12 @@ def _paper_pairs(data, factors1, k, rng):
     factors2 = np.where(resampled, (factors1 + offsets) % sizes, factors1)
     label = order[np.arange(num), ks - 1]
     return FactorPairs(factors1, factors2, factors2 != factors1, label.astype(np.int64), ks)
+
+
+def _check_changeable(data, k, changeable):
+    """The paper rule changes k factors: it needs k factors with more than one value."""
+    if k > changeable.sum():
+        raise UserError(f"k={k} exceeds the {changeable.sum()} factors of {data.name} that have more than one value.")
 
 
 def _original_pairs(data, factors1, k, rng):
@@ -150,10 +155,11 @@ def pair_training_dataset(data, batch_size, seed, k=1, rule="paper"):
     `strategy.experimental_distribute_dataset` splits it across replicas:
     `images1`, `images2` float32 (batch_size, H, W, C) in [0, 1], `changed`
     bool (batch_size, F), `label` int32 (batch_size,). Batch b is a pure
-    function of (seed, b): the factor pairs come from
-    `numpy.random.default_rng([seed, b])`, and the images are rendered in the
-    graph where `data.supports_graph_sampling` (keyed by (seed, b) too), else
-    by the numpy sampler in the tf.data threads.
+    function of (seed, b). Where `data.supports_graph_sampling`, the images
+    are rendered in the graph, and the "paper" rule's pairs drawn there too
+    (`graph_paper_pairs`, keyed by (seed, b)); the "original" rule's pairs
+    come from `numpy.random.default_rng([seed, b])`. Other data sets draw the
+    pairs and images with numpy in the tf.data threads from that generator.
     """
     batch_size = int(batch_size)
     if batch_size < 1:
@@ -192,18 +198,62 @@ def _graph_pairs(data, batch_size, seed, k, rule):
         return _factor_outputs(sample_pairs(data, batch_size, _batch_rng(seed, step), k, rule))
 
     def make_batch(step):
-        factors1, factors2, changed, label = tf.numpy_function(
-            sample, [step], (tf.int64, tf.int64, tf.bool, tf.int32), stateful=False
-        )
+        render_key = tf.random.experimental.stateless_fold_in(base, step)
+        if rule == "paper":
+            factors1, factors2, changed, label = graph_paper_pairs(
+                data, batch_size, tf.random.experimental.stateless_fold_in(render_key, _PAIR_STREAM), k)
+        else:
+            # simple_dynamics draws per pair in a loop: numpy, in the tf.data threads.
+            factors1, factors2, changed, label = tf.numpy_function(
+                sample, [step], (tf.int64, tf.int64, tf.bool, tf.int32), stateful=False
+            )
         factor_shape = [batch_size, data.num_factors]
         factors1, factors2 = tf.ensure_shape(factors1, factor_shape), tf.ensure_shape(factors2, factor_shape)
         # One render call for both halves: the per-row draws stay independent.
-        render_key = tf.random.experimental.stateless_fold_in(base, step)
         images = data.graph_observations(tf.concat([factors1, factors2], axis=0), render_key)
         images1, images2 = tf.split(tf.cast(images, tf.float32), 2, axis=0)
         return _as_batch(images1, images2, changed, label, data, batch_size)
 
     return make_batch
+
+
+# Folded into a batch's render key for its factor pairs, so the two draw independently.
+_PAIR_STREAM = 0x7061697273  # "pairs"
+
+
+def graph_paper_pairs(data, num, key, k=1):
+    """(factors1, factors2, changed, label int32) of `num` pairs under the "paper" rule, drawn in the graph.
+
+    The same rule as `sample_pairs(..., rule="paper")` (the same distribution,
+    not the same draws): stateless draws keyed by `key` ([2] int64), so the
+    pairs are a pure function of it and the tf.data input needs no Python.
+    """
+    sizes = np.asarray(data.factor_sizes, dtype=np.int64)
+    changeable = sizes > 1
+    k = check_k(data, k)
+    _check_changeable(data, k, changeable)
+    num_factors = len(sizes)
+    factor_key, k_key, rank_key, offset_key = tf.unstack(tf.random.experimental.stateless_split(key, 4))
+    float_sizes = tf.constant(sizes, tf.float64)
+
+    def uniform(draw_key):
+        return tf.random.stateless_uniform([num, num_factors], draw_key, dtype=tf.float64)
+
+    factors1 = tf.cast(tf.minimum(tf.floor(uniform(factor_key) * float_sizes), float_sizes - 1), tf.int64)
+    if k == RANDOM_K:
+        ks = tf.random.stateless_uniform([num], k_key, minval=1, maxval=num_factors, dtype=tf.int64)
+    else:
+        ks = tf.fill([num], tf.constant(k, tf.int64))
+    ks = tf.minimum(ks, int(changeable.sum()))
+    # As _paper_pairs: the ks[i] factors of smallest iid keys, each moved by a uniform offset in [1, size).
+    keys = tf.where(tf.constant(changeable), uniform(rank_key), np.inf)
+    order = tf.argsort(keys, axis=1, stable=True)
+    rank = tf.cast(tf.argsort(order, axis=1, stable=True), tf.int64)
+    resampled = rank < ks[:, None]
+    offsets = tf.cast(tf.floor(uniform(offset_key) * (float_sizes - 1)), tf.int64) + 1
+    factors2 = tf.where(resampled, (factors1 + offsets) % sizes, factors1)
+    label = tf.gather(order, ks - 1, batch_dims=1)
+    return factors1, factors2, tf.not_equal(factors1, factors2), tf.cast(label, tf.int32)
 
 
 def _numpy_pairs(data, batch_size, seed, k, rule):

@@ -147,13 +147,37 @@ def test_graph_pipeline_renders_the_pairs_and_resumes_exactly():
     # Batch 2 is a function of (seed, 2) alone: skipping to it gives the same batch.
     _assert_same(batches[2:], _take(pairs.pair_training_dataset(DSPRITES, 8, seed=3, k=2).skip(2), 1))
     assert not np.array_equal(batches[0]["images1"], batches[1]["images1"])
-    # The images are the sampled factors' sprites (dsprites_full is a function of its factors).
-    expected = pairs.sample_pairs(DSPRITES, 8, np.random.default_rng([3, 0]), k=2)
-    np.testing.assert_array_equal(batches[0]["changed"], expected.changed)
-    np.testing.assert_array_equal(batches[0]["label"], expected.label)
+    # The images are the graph-drawn pairs' sprites (dsprites_full is a function of its factors).
+    expected = _graph_pairs_of_batch(seed=3, step=0, num=8, k=2)
+    np.testing.assert_array_equal(batches[0]["changed"], expected[2])
+    np.testing.assert_array_equal(batches[0]["label"], expected[3])
     render = DSPRITES.sample_observations_from_factors
-    np.testing.assert_array_equal(batches[0]["images1"], render(expected.factors1, np.random.default_rng(0)))
-    np.testing.assert_array_equal(batches[0]["images2"], render(expected.factors2, np.random.default_rng(0)))
+    np.testing.assert_array_equal(batches[0]["images1"], render(expected[0], np.random.default_rng(0)))
+    np.testing.assert_array_equal(batches[0]["images2"], render(expected[1], np.random.default_rng(0)))
+
+
+def _graph_pairs_of_batch(seed, step, num, k):
+    """The "paper" pairs that pair_training_dataset draws in the graph for batch `step`, as numpy."""
+    render_key = tf.random.experimental.stateless_fold_in(tf.constant([seed, 0], tf.int64),
+                                                          tf.constant(step, tf.int64))  # the counter's dtype
+    key = tf.random.experimental.stateless_fold_in(render_key, pairs._PAIR_STREAM)
+    return [t.numpy() for t in pairs.graph_paper_pairs(DSPRITES, num, key, k)]
+
+
+@pytest.mark.parametrize("k", [1, 3, -1])
+def test_graph_paper_rule_has_the_paper_rules_distribution(k):
+    # What the numpy tests above check of sample_pairs, on the graph's draws.
+    factors1, factors2, changed, label = _graph_pairs_of_batch(seed=5, step=1, num=8000, k=k)
+    counts = changed.sum(axis=1)
+    if k == -1:
+        np.testing.assert_allclose(np.bincount(counts, minlength=5)[1:] / len(counts), 0.25, atol=0.03)
+    else:
+        assert np.all(counts == k)
+    assert np.all(changed[np.arange(len(label)), label])  # the label marks a changed factor
+    np.testing.assert_allclose(changed.mean(axis=0), counts.mean() / 5, atol=0.03)  # factors chosen uniformly
+    sizes = np.array(DSPRITES.factor_sizes)
+    assert np.all((0 <= factors1) & (factors1 < sizes)) and np.all((0 <= factors2) & (factors2 < sizes))
+    np.testing.assert_allclose(factors1.mean(axis=0) / (sizes - 1), 0.5, atol=0.03)
 
 
 def test_numpy_pipeline_renders_the_pairs_and_resumes_exactly():

@@ -221,6 +221,10 @@ class GaussianVAE(keras.Model):
         """
         noise_step = step if noise_step is None else noise_step
         mean, logvar = self.gaussian_encoder(images, training=training)
+        return self.posterior_losses(images, mean, logvar, step, noise_step, training)
+
+    def posterior_losses(self, images, mean, logvar, step, noise_step, training=True):
+        """compute_losses' dict for `images` under the posterior N(mean, exp(logvar)) (weak models average it)."""
         z = sample_latents(mean, logvar, self.noise_seed(noise_step, LATENT_NOISE_STREAM))
         logits = self.decode(z, training=training)
         recon = tf.reduce_mean(reconstruction_loss(images, logits, self.reconstruction))

@@ -34,12 +34,8 @@ import tensorflow as tf
 
 from disent_tf.data import pairs
 from disent_tf.errors import UserError
-from disent_tf.models import regularizers
 from disent_tf.models.hparams import check
-from disent_tf.models.vae import LATENT_NOISE_STREAM
 from disent_tf.models.vae import GaussianVAE
-from disent_tf.models.vae import reconstruction_loss
-from disent_tf.models.vae import sample_latents
 
 
 # ------------------------------------------------------------ pure functions
@@ -160,21 +156,11 @@ class WeakVAE(GaussianVAE):
         post2 = aggregate(mean2, logvar2, average_mean, average_logvar, shared)
         post_mean = tf.concat([post1[0], post2[0]], axis=0)
         post_logvar = tf.concat([post1[1], post2[1]], axis=0)
-        z = sample_latents(post_mean, post_logvar, self.noise_seed(noise_step, LATENT_NOISE_STREAM))
-        logits = self.decode(z, training=training)
-        images = tf.concat([images1, images2], axis=0)
-        # Both halves have the same size, so the mean over 2n is 0.5 * (mean1 + mean2).
-        recon = tf.reduce_mean(reconstruction_loss(images, logits, self.reconstruction))
-        kl = tf.reduce_mean(regularizers.gaussian_kl(post_mean, post_logvar))
-        terms = self.regularizer(kl, post_mean, post_logvar, z, step, noise_step)
-        return {
-            "loss": recon + terms["regularizer"],
-            "reconstruction_loss": recon,
-            "kl_loss": kl,
-            "elbo": -(recon + kl),
-            "shared_dimensions": tf.reduce_mean(tf.reduce_sum(tf.cast(shared, tf.float32), axis=1)),
-            **terms,
-        }
+        # Both halves have the same size, so each batch mean over 2n is 0.5 * (mean1 + mean2).
+        losses = self.posterior_losses(tf.concat([images1, images2], axis=0), post_mean, post_logvar, step,
+                                       noise_step, training)
+        losses["shared_dimensions"] = tf.reduce_mean(tf.reduce_sum(tf.cast(shared, tf.float32), axis=1))
+        return losses
 
     def _check_batch(self, batch):
         if not isinstance(batch, dict) or "images1" not in batch or "images2" not in batch:

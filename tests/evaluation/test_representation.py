@@ -1,7 +1,5 @@
 """Representation functions: callables, code tables, TF Serving REST, and their validation."""
 
-import http.server
-import json
 
 import numpy as np
 import pytest
@@ -11,7 +9,7 @@ from disent_tf.evaluation import evaluate, representation, sampling
 from disent_tf.evaluation.config import EvaluationConfig
 
 from evaluation_fixtures import linear_gaussian
-from harness.serving import local_server
+from harness.serving import JsonHandler, local_server
 
 
 def test_wrong_shape_and_nan_codes_are_user_errors(tiny_data):
@@ -57,14 +55,14 @@ def test_code_table_of_the_wrong_length_is_refused(tiny_data, tmp_path):
         representation.load_code_table(str(tmp_path / "missing.npy"))
 
 
-class _FakeServing(http.server.BaseHTTPRequestHandler):
+class _FakeServing(JsonHandler):
     """Answers `<url>:predict` like TF Serving's REST API (row format) for gaussian_encoder."""
 
     gaussian = staticmethod(linear_gaussian())
     requests = []
 
     def do_POST(self):  # noqa: N802 (http.server's naming)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        body = self.request_json()
         type(self).requests.append((self.path, body["signature_name"], len(body["instances"])))
         if not self.path.endswith("/v1/models/tiny:predict"):
             self.send_response(404)
@@ -72,16 +70,7 @@ class _FakeServing(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b'{"error": "Servable not found"}')
             return
         mean, logvar = self.gaussian(np.array(body["instances"], np.float32))
-        answer = {"predictions": [{"mean": m.tolist(), "logvar": v.tolist()} for m, v in zip(mean, logvar)]}
-        payload = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
+        self.send_json({"predictions": [{"mean": m.tolist(), "logvar": v.tolist()} for m, v in zip(mean, logvar)]})
 
 
 @pytest.fixture

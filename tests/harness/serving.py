@@ -2,7 +2,26 @@
 
 import contextlib
 import http.server
+import json
 import threading
+
+
+class JsonHandler(http.server.BaseHTTPRequestHandler):
+    """A request handler for fake servers: reads and answers JSON, logs nothing."""
+
+    def request_json(self):
+        return json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+
+    def send_json(self, value):
+        payload = json.dumps(value).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
 
 
 @contextlib.contextmanager

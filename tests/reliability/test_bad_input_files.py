@@ -10,9 +10,7 @@ yes and chmod does not stop reads, so the unreadable cases patch os.access
 is skipped for root.
 """
 
-import http.server
 import io
-import json
 import os
 import zipfile
 
@@ -27,7 +25,7 @@ from disent_tf.data import dsprites, files, pipeline
 from disent_tf.errors import MissingFileError, UserError
 from disent_tf.evaluation import representation
 from disent_tf.study import aggregate
-from harness.serving import local_server
+from harness.serving import JsonHandler, local_server
 
 DSPRITES_SHAPE = (737280, 64, 64)
 
@@ -192,27 +190,18 @@ def test_code_table_folder_npz_complex_and_pickled_are_refused(tmp_path):
 
 # --- 5. serving URLs ------------------------------------------------------------------------------
 
-class _Serving(http.server.BaseHTTPRequestHandler):
+class _Serving(JsonHandler):
     """`/ok:predict` answers zero codes for each instance; `/moved:predict` redirects to ftp://."""
 
     def do_POST(self):  # noqa: N802 (http.server's naming)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        body = self.request_json()
         if self.path.endswith("/moved:predict"):
             self.send_response(302)
             self.send_header("Location", "ftp://127.0.0.1/codes")
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        payload = json.dumps({"predictions": [{"mean": [0.0, 0.0], "logvar": [0.0, 0.0]}
-                                              for _ in body["instances"]]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
+        self.send_json({"predictions": [{"mean": [0.0, 0.0], "logvar": [0.0, 0.0]} for _ in body["instances"]]})
 
 
 @pytest.fixture

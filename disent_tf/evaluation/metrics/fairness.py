@@ -106,6 +106,12 @@ def inter_group_fairness(counts):
     return float(np.sum(weighted)), float(np.amax(distances))
 
 
+def _off_diagonal_means_and_maxs(matrix):
+    """([mean of row i without entry i], [its max]) for every row i."""
+    rows = [[matrix[i, j] for j in _others(i, matrix.shape[0])] for i in range(matrix.shape[0])]
+    return [np.mean(row) for row in rows], [np.amax(row) for row in rows]
+
+
 def aggregate_scores(matrix, prefix):
     """Every entry (i != j), mean and max over each row and column, and the eight aggregates."""
     num_factors = matrix.shape[0]
@@ -113,20 +119,14 @@ def aggregate_scores(matrix, prefix):
     for i in range(num_factors):
         for j in _others(i, num_factors):
             result[f"{prefix}:pred{i}:sens{j}"] = float(matrix[i, j])
-    row_means, row_maxs = [], []
+    row_means, row_maxs = _off_diagonal_means_and_maxs(matrix)  # per predicted factor
     for i in range(num_factors):
-        row = [matrix[i, j] for j in _others(i, num_factors)]
-        row_means.append(np.mean(row))
-        row_maxs.append(np.amax(row))
-        result[f"{prefix}:pred{i}:mean_sens"] = float(row_means[-1])
-        result[f"{prefix}:pred{i}:max_sens"] = float(row_maxs[-1])
-    column_means, column_maxs = [], []
+        result[f"{prefix}:pred{i}:mean_sens"] = float(row_means[i])
+        result[f"{prefix}:pred{i}:max_sens"] = float(row_maxs[i])
+    column_means, column_maxs = _off_diagonal_means_and_maxs(matrix.T)  # per sensitive factor
     for j in range(num_factors):
-        column = [matrix[i, j] for i in _others(j, num_factors)]
-        column_means.append(np.mean(column))
-        column_maxs.append(np.amax(column))
-        result[f"{prefix}:sens{j}:mean_pred"] = float(column_means[-1])
-        result[f"{prefix}:sens{j}:max_pred"] = float(column_maxs[-1])
+        result[f"{prefix}:sens{j}:mean_pred"] = float(column_means[j])
+        result[f"{prefix}:sens{j}:max_pred"] = float(column_maxs[j])
     result[f"{prefix}:mean_sens:mean_pred"] = float(np.mean(column_means))
     result[f"{prefix}:mean_sens:max_pred"] = float(np.mean(column_maxs))
     result[f"{prefix}:max_sens:mean_pred"] = float(np.amax(column_means))

@@ -73,14 +73,22 @@ def check_rule(rule):
     return rule
 
 
+def check_pair_input(data, k, rule):
+    """(k, rule) checked for `data`, each problem one UserError sentence, before any pair is drawn."""
+    k = check_k(data, k)
+    rule = check_rule(rule)
+    if rule == "paper":
+        _check_changeable(data, k, np.asarray(data.factor_sizes) > 1)
+    return k, rule
+
+
 def sample_pairs(data, num, rng, k=1, rule="paper"):
     """`num` factor pairs of `data` sharing all but k factors, as a FactorPairs.
 
     `rng` is a numpy Generator or RandomState and is the only source of
     randomness. k = -1 draws k per pair. See the module docstring for the rules.
     """
-    k = check_k(data, k)
-    rule = check_rule(rule)
+    k, rule = check_pair_input(data, k, rule)
     factors1 = data.sample_factors(num, rng)
     if rule == "paper":
         return _paper_pairs(data, factors1, k, rng)
@@ -164,8 +172,7 @@ def pair_training_dataset(data, batch_size, seed, k=1, rule="paper"):
     batch_size = int(batch_size)
     if batch_size < 1:
         raise UserError(f"batch_size must be a positive integer, got {batch_size}.")
-    k = check_k(data, k)
-    rule = check_rule(rule)
+    k, rule = check_pair_input(data, k, rule)
     graph = getattr(data, "supports_graph_sampling", False)
     make_pairs = _graph_pairs if graph else _numpy_pairs
     make_batch = make_pairs(data, batch_size, seed, k, rule)

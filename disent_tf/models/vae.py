@@ -245,6 +245,10 @@ class GaussianVAE(keras.Model):
         """The model's optimizers (OptimizerGroup); the trainer builds one Adam for each."""
         return (OptimizerGroup("vae", "loss", self.vae_variables(), adam="vae"),)
 
+    def check_training_data(self, data):
+        """Raises a UserError if `training_dataset` cannot serve `data`; any data set gives images."""
+        del data
+
     def training_dataset(self, data, batch_size, seed):
         """The input this model trains on: infinite batches of `batch_size` images of `data`.
 

@@ -122,6 +122,10 @@ class WeakVAE(GaussianVAE):
     def method_config(self):
         return {"beta": self.beta, "k": self.k, "pair_rule": self.pair_rule}
 
+    def check_training_data(self, data):
+        """Raises a UserError if `data` cannot give this model's pairs (e.g. k >= its number of factors)."""
+        pairs.check_pair_input(data, self.k, self.pair_rule)
+
     def training_dataset(self, data, batch_size, seed):
         """The pair input this model trains on (data.pairs.pair_training_dataset with its k and rule)."""
         return pairs.pair_training_dataset(data, batch_size, seed, k=self.k, rule=self.pair_rule)

@@ -81,9 +81,8 @@ def train(config, data=None, model_factory=None, log=print):
     check_same_run(config)
     with strategy.scope():
         model = (model_factory or build_model)(config, data.observation_shape)
-    # Built once before anything is written, so that an input the data set
-    # cannot give (e.g. pairs with k >= its number of factors) fails first.
-    model.training_dataset(data, config.batch_size, config.seed)
+    # Before anything is written: an input the data set cannot give fails first.
+    model.check_training_data(data)
     if not chief:
         return _train(config, run, strategy, data, chief, model, log)
     records.check_writable(run.root)

@@ -38,7 +38,7 @@ _METHODS = {
 _CLASSES = {"GaussianVAE": "vae", "BetaVAE": "methods", "AnnealedVAE": "methods", "FactorVAE": "methods",
             "DIPVAE": "methods", "BetaTCVAE": "methods"}
 # Constructor arguments every method shares (not study hyperparameters).
-_COMMON = ("reconstruction", "architecture", "seed")
+_COMMON = ("reconstruction", "architecture", "seed", "precision")
 # Constructor arguments a study name fixes (the DIP-VAE variant).
 _FIXED = ("dip_type",)
 

@@ -12,6 +12,9 @@ from typing import Optional, Tuple
 
 from disent_tf.errors import UserError
 
+# The Keras dtype policies a model's hidden layers may use (models/architectures.py); the first is the study's.
+PRECISIONS = ("float32", "mixed_bfloat16")
+
 
 @dataclasses.dataclass(frozen=True)
 class HParam:

@@ -68,7 +68,7 @@ class FactorVAE(GaussianVAE):
     def __init__(self, gamma=10.0, **kwargs):
         self.gamma = check("gamma", gamma)
         super().__init__(**kwargs)
-        self.discriminator = architectures.discriminator(self.num_latent, self.seed)
+        self.discriminator = architectures.discriminator(self.num_latent, self.seed, self.precision)
 
     def method_config(self):
         return {"gamma": self.gamma}

@@ -26,6 +26,7 @@ from disent_tf import seeds
 from disent_tf.errors import UserError
 from disent_tf.models import architectures
 from disent_tf.models import regularizers
+from disent_tf.models.hparams import PRECISIONS
 
 tfd = tfp.distributions
 
@@ -110,6 +111,7 @@ class GaussianVAE(keras.Model):
         reconstruction="bernoulli",
         architecture="conv",
         seed=0,
+        precision="float32",
         name=None,
         **kwargs,
     ):
@@ -119,8 +121,11 @@ class GaussianVAE(keras.Model):
         self.reconstruction = check_choice("reconstruction", reconstruction, RECONSTRUCTIONS)
         self.architecture = check_choice("architecture", architecture, architectures.ARCHITECTURES)
         self.seed = check_number("seed", seed, 0, integer=True)
-        self.encoder = architectures.make_encoder(architecture, self.image_shape, self.num_latent, self.seed)
-        self.decoder = architectures.make_decoder(architecture, self.image_shape, self.num_latent, self.seed)
+        self.precision = check_choice("precision", precision, PRECISIONS)
+        self.encoder = architectures.make_encoder(architecture, self.image_shape, self.num_latent, self.seed,
+                                                  self.precision)
+        self.decoder = architectures.make_decoder(architecture, self.image_shape, self.num_latent, self.seed,
+                                                  self.precision)
         # The sub-models are functional, hence built; so is this model.
         self.built = True
 
@@ -138,6 +143,7 @@ class GaussianVAE(keras.Model):
             "reconstruction": self.reconstruction,
             "architecture": self.architecture,
             "seed": self.seed,
+            "precision": self.precision,
             **self.method_config(),
         }
 

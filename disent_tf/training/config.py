@@ -5,6 +5,7 @@ import json
 from typing import Mapping, Optional
 
 from disent_tf.errors import UserError
+from disent_tf.models.hparams import PRECISIONS
 from disent_tf.options import option
 
 STRATEGIES = ("auto", "default", "mirrored", "multi_worker")
@@ -42,6 +43,9 @@ class TrainConfig:
     output_dir: str = option("runs/default", "Run folder (checkpoints, summaries, train_results.json).")
     strategy: str = option("auto", "auto: MirroredStrategy over all GPUs when there are several, else one device.",
                            choices=STRATEGIES)
+    # bfloat16 arithmetic on float32 weights; outputs, losses and optimizer stay float32 (docs/performance.md).
+    precision: str = option("float32", "Arithmetic of the hidden layers: float32 (the study's) or mixed_bfloat16 "
+                            "(faster on CPUs with AVX512_BF16 or AMX, and on GPUs).", choices=PRECISIONS)
     jit_compile: bool = option(False, "Compile the step with XLA (faster on GPUs, slower on CPUs).")
     log_every: int = option(100, "Steps between progress lines.")
     summary_every: int = option(100, "Steps between TensorBoard summaries.")
@@ -64,6 +68,8 @@ class TrainConfig:
             raise UserError(f"eval_batches must be 0 (skip) or a positive integer, got {self.eval_batches}.")
         if self.strategy not in STRATEGIES:
             raise UserError(f"strategy must be one of {', '.join(STRATEGIES)}, got '{self.strategy}'.")
+        if self.precision not in PRECISIONS:
+            raise UserError(f"precision must be one of {', '.join(PRECISIONS)}, got '{self.precision}'.")
 
     def adam(self, settings):
         """Keyword arguments of keras.optimizers.Adam for the settings `settings` ("vae" or "discriminator")."""

@@ -45,13 +45,13 @@ class TrainingInterrupted(Interrupted):
 
 
 def build_model(config, observation_shape):
-    """The default model factory: `disent_tf.models.get` with the config's method, size, seed and hparams."""
+    """The default model factory: `disent_tf.models.get` with the config's method, size, seed, precision and hparams."""
     from disent_tf import models
     from disent_tf.models import hparams
 
     given = hparams.check_given(config.model, config.hparams)
     return models.get(config.model, input_shape=tuple(observation_shape), num_latent=config.num_latent,
-                      seed=config.seed, **given)
+                      seed=config.seed, precision=config.precision, **given)
 
 
 def load_data(config):

@@ -68,3 +68,36 @@ def test_bin_train_errors_are_one_sentence(tmp_path):
     assert done.stderr.strip().splitlines()[-1].startswith("error: unknown model 'nope'; choose one of beta_vae")
     assert_one_sentence_error(done, "unknown model 'nope'")
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("model", ["beta_vae", "factor_vae"])
+def test_mixed_bfloat16_trains_without_nan_and_exports_a_float32_encoder(model, tiny_config, dsprites, tmp_path):
+    config = tiny_config(model=model, steps=20, precision="mixed_bfloat16")
+    results, export_dir = runs.train_and_export(config, export_root=str(tmp_path / "exported"), data=dsprites,
+                                                log=lambda line: None)
+    assert results["step"] == 20
+    assert all(np.isfinite(value) for value in results["last_batch_losses"].values())
+    metadata = reader.read_metadata(export_dir)
+    assert metadata["config"]["precision"] == metadata["model"]["precision"] == "mixed_bfloat16"
+
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(export_dir)
+    images = tf.constant(dsprites.sample(3, np.random.default_rng(0))[1])
+    outputs = loaded.signatures["gaussian_encoder"](images=images)
+    assert {name: value.dtype for name, value in outputs.items()} == {"mean": tf.float32, "logvar": tf.float32}
+    assert np.isfinite(outputs["mean"].numpy()).all()
+    assert loaded.signatures["decode"](latents=outputs["mean"])["images"].dtype == tf.float32
+
+
+def test_mixed_bfloat16_computes_hidden_layers_in_bfloat16_and_outputs_in_float32():
+    model = models.get("factor_vae", precision="mixed_bfloat16")
+    layers = {layer.name: layer for part in (model.encoder, model.decoder, model.discriminator)
+              for layer in part.layers}
+    assert layers["e2"].compute_dtype == layers["d5"].compute_dtype == "bfloat16"
+    assert layers["discriminator_d1"].compute_dtype == "bfloat16"
+    for output in ("means", "log_var", "d6", "discriminator_logits"):
+        assert layers[output].compute_dtype == "float32"
+    assert all(variable.dtype == "float32" for variable in model.trainable_variables)
+    with pytest.raises(UserError, match="precision must be one of 'float32', 'mixed_bfloat16', got 'float16'"):
+        models.get("beta_vae", precision="float16")

@@ -1,0 +1,66 @@
+"""Faster implementations of standard Keras layers: same variables, same outputs up to float round-off.
+
+The decoder's last layer is a Conv2DTranspose with kernel 4, stride 2 and a
+single output channel (dSprites). oneDNN computes it as the backward-data
+pass of a convolution with one input channel, which runs at about 8 GFLOP/s
+on the AVX-512 CPUs of docs/performance.md, a tenth of the other layers.
+`OverlapAddConv2DTranspose` computes the same sum as one matrix product
+(every input pixel times the whole kernel, a 4x4 patch per output channel)
+followed by an overlap-add of the patches, and keeps TensorFlow's own
+gradient ops, which are fast: the layer's forward pass takes under half the
+time and its variables, checkpoints and outputs are those of the Keras layer.
+"""
+
+import keras
+import tensorflow as tf
+
+
+class OverlapAddConv2DTranspose(keras.layers.Conv2DTranspose):
+    """keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same"), computed by matmul and overlap-add."""
+
+    def __init__(self, filters, **kwargs):
+        super().__init__(filters, 4, strides=2, padding="same", **kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        for fixed in ("kernel_size", "strides", "padding"):
+            config.pop(fixed)
+        return config
+
+    def call(self, inputs):
+        kernel = tf.convert_to_tensor(self.kernel)
+        outputs = _transposed_conv_k4s2(tf.cast(inputs, kernel.dtype), kernel)
+        if self.use_bias:
+            outputs = outputs + tf.convert_to_tensor(self.bias)
+        return self.activation(outputs) if self.activation is not None else outputs
+
+
+@tf.custom_gradient
+def _transposed_conv_k4s2(inputs, kernel):
+    """tf.nn.conv2d_transpose(inputs, kernel, 2H x 2W, strides 2, "SAME") for a 4x4 kernel (kh, kw, out, in).
+
+    Output row i gets input row o through kernel row k where i + 1 = 2o + k
+    ("SAME" pads one row before). Writing k = 2a + b, input row o lands on
+    row 2(o + a) + b of a (2H + 2)-row canvas: the patch of each input pixel
+    splits into four 2x2 blocks (a_h, a_w) that are added at offsets o + a,
+    and depth_to_space interleaves the (b_h, b_w) phases.
+    """
+    batch, height, width, in_channels = tf.shape(inputs)[0], inputs.shape[1], inputs.shape[2], inputs.shape[3]
+    out_channels = kernel.shape[2]
+    # (kh, kw, out, in) = (a_h b_h, a_w b_w, out, in) -> (in, a_h a_w b_h b_w out).
+    weights = tf.reshape(kernel, (2, 2, 2, 2, out_channels, in_channels))
+    weights = tf.reshape(tf.transpose(weights, (5, 0, 2, 1, 3, 4)), (in_channels, 16 * out_channels))
+    patches = tf.matmul(tf.reshape(inputs, (-1, in_channels)), weights)
+    patches = tf.reshape(patches, (batch, height, width, 2, 2, 4 * out_channels))
+    canvas = tf.add_n([tf.pad(patches[:, :, :, a_h, a_w, :], [[0, 0], [a_h, 1 - a_h], [a_w, 1 - a_w], [0, 0]])
+                       for a_h in range(2) for a_w in range(2)])
+    outputs = tf.nn.depth_to_space(canvas, 2)[:, 1:2 * height + 1, 1:2 * width + 1, :]
+
+    def gradient(upstream):
+        # The gradient ops TensorFlow registers for Conv2DBackpropInput (the op conv2d_transpose runs).
+        grad_inputs = tf.nn.conv2d(upstream, kernel, strides=2, padding="SAME")
+        grad_kernel = tf.raw_ops.Conv2DBackpropFilter(input=upstream, filter_sizes=tf.shape(kernel),
+                                                      out_backprop=inputs, strides=[1, 2, 2, 1], padding="SAME")
+        return grad_inputs, grad_kernel
+
+    return outputs, gradient

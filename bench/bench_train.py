@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Throughput of the full trainer (input pipeline, distribution, bookkeeping) vs plain PyTorch.
 
-    python bench/bench_train.py [--rounds 3] [--windows 5]
+    python bench/bench_train.py [--rounds 3] [--windows 5] [--jit]
 
 Each round runs, one after the other (interleaved, because this machine
-drifts 15-30% between runs): ../shared/bench/torch_vae.py --mode eager, a
-bare tf.function step of beta_vae on one in-memory batch (the trainer's
-floor), then disent_tf's trainer on beta_vae / embedded dSprites at batch 64
-without and with jit_compile, each in a fresh process. A trainer run's speed is the
-median over windows of 50 steps after a warm-up window (tracing), timed by
-the progress callback, so the pipeline, summaries and checkpoint checks are
-all inside the timing. Prints one line per run and the ratio of medians.
+drifts 15-30% between runs), each in a fresh process:
+../shared/bench/torch_vae.py in --mode eager and --mode compile, PyTorch's
+bfloat16 autocast (bench/torch_bf16_autocast.py), a bare tf.function step of
+beta_vae on one in-memory batch (the trainer's floor), then disent_tf's
+trainer on beta_vae / embedded dSprites at batch 64 in float32 and in
+mixed_bfloat16 (and with jit_compile, given --jit). A trainer run's speed is
+the median over windows of 50 steps after a warm-up window (tracing), timed
+by the progress callback, so the pipeline, summaries and checkpoint checks
+are all inside the timing. Prints one line per run, the medians over rounds
+and every ratio against PyTorch eager float32.
 """
 
 import argparse
@@ -37,6 +40,7 @@ def trainer_worker(args):
     steps = WINDOW * (args.windows + 1)
     with tempfile.TemporaryDirectory() as output_dir:
         config = TrainConfig(model="beta_vae", batch_size=args.batch, steps=steps, jit_compile=args.jit,
+                             precision=args.precision,
                              strategy=args.strategy, log_every=WINDOW, summary_every=100, checkpoint_every=steps,
                              steps_per_call=args.steps_per_call, eval_batches=0, output_dir=output_dir)
         results = trainer.train(config, log=lambda line: marks.append(time.perf_counter()))
@@ -45,7 +49,7 @@ def trainer_worker(args):
     median = statistics.median(rates)
     print("RESULT " + json.dumps({
         "framework": "disent_tf", "jit_compile": args.jit, "strategy": results["strategy"],
-        "steps_per_call": args.steps_per_call, "batch": args.batch,
+        "steps_per_call": args.steps_per_call, "batch": args.batch, "precision": args.precision,
         "window_steps_per_s": [round(rate, 3) for rate in rates],
         "steps_per_s_median": round(median, 3), "images_per_s_median": round(median * args.batch, 1),
         "final_loss": round(results["last_batch_losses"]["loss"], 2)}), flush=True)
@@ -103,12 +107,12 @@ def main():
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--strategy", default="default")
     parser.add_argument("--steps_per_call", type=int, default=1)
-    parser.add_argument("--no_jit", action="store_true", help="skip the jit_compile=True runs")
+    parser.add_argument("--jit", action="store_true", help="also run the trainer with jit_compile=True (slower on CPUs)")
     parser.add_argument("--torch_python", default=str(REPO / ".venv-torch" / "bin" / "python"))
     parser.add_argument("--torch_script", default=str(REPO.parent / "shared" / "bench" / "torch_vae.py"))
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--jit", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--precision", default="float32", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         return trainer_worker(args)
@@ -119,37 +123,38 @@ def main():
     if not have_torch:
         print(f"no PyTorch baseline: {args.torch_python} or {args.torch_script} is missing "
               "(see ../shared/bench/README.md)", file=sys.stderr)
-    variants = {"torch eager": None, "bare step": "bare", "trainer": False, "trainer jit": True}
-    if args.no_jit:
-        del variants["trainer jit"]
+    torch_flags = ["--batch", str(args.batch), "--windows", str(args.windows), "--window-steps", str(WINDOW)]
+    worker = [sys.executable, __file__, "--worker", "--windows", str(args.windows), "--batch", str(args.batch),
+              "--strategy", args.strategy, "--steps_per_call", str(args.steps_per_call)]
+    variants = {
+        "torch eager": [args.torch_python, args.torch_script, "--mode", "eager"] + torch_flags,
+        "torch compile": [args.torch_python, args.torch_script, "--mode", "compile"] + torch_flags,
+        "torch bf16 autocast": [args.torch_python, str(REPO / "bench" / "torch_bf16_autocast.py")] + torch_flags,
+        "bare step": [sys.executable, __file__, "--bare", "--windows", str(args.windows), "--batch", str(args.batch)],
+        "trainer": worker,
+        "trainer bf16": worker + ["--precision", "mixed_bfloat16"],
+    }
+    if args.jit:
+        variants["trainer jit"] = worker + ["--jit"]
+    if not have_torch:
+        variants = {name: command for name, command in variants.items() if not name.startswith("torch")}
     medians = {name: [] for name in variants}
     for round_number in range(args.rounds):
-        for name, jit in variants.items():
-            if jit is None:
-                if not have_torch:
-                    continue
-                command = [args.torch_python, args.torch_script, "--mode", "eager", "--batch", str(args.batch),
-                           "--windows", str(args.windows), "--window-steps", str(WINDOW)]
-            elif jit == "bare":
-                command = [sys.executable, __file__, "--bare", "--windows", str(args.windows), "--batch", str(args.batch)]
-            else:
-                command = [sys.executable, __file__, "--worker", "--windows", str(args.windows), "--batch",
-                           str(args.batch), "--strategy", args.strategy, "--steps_per_call",
-                           str(args.steps_per_call)] + (["--jit"] if jit else [])
+        for name, command in variants.items():
             result = run_child(command)
             if result is None:
                 print(f"round {round_number}: {name} failed", flush=True)
                 continue
             medians[name].append(result["steps_per_s_median"])
-            print(f"round {round_number}: {name:12s} {result['steps_per_s_median']:8.2f} steps/s "
+            print(f"round {round_number}: {name:19s} {result['steps_per_s_median']:8.2f} steps/s "
                   f"{result['images_per_s_median']:9.1f} images/s  windows {result['window_steps_per_s']}",
                   flush=True)
 
     summary = {name: round(statistics.median(values), 3) for name, values in medians.items() if values}
     print("medians (steps/s): " + json.dumps(summary))
     if summary.get("torch eager"):
-        for name in ("bare step", "trainer", "trainer jit"):
-            if name in summary:
+        for name in summary:
+            if name != "torch eager":
                 print(f"{name} / torch eager = {summary[name] / summary['torch eager']:.2f}x")
     if summary.get("bare step") and summary.get("trainer"):
         print(f"trainer / bare step = {summary['trainer'] / summary['bare step']:.2f}x")

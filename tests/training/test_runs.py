@@ -70,9 +70,9 @@ def test_bin_train_errors_are_one_sentence(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("model", ["beta_vae", "factor_vae"])
-def test_mixed_bfloat16_trains_without_nan_and_exports_a_float32_encoder(model, tiny_config, dsprites, tmp_path):
-    config = tiny_config(model=model, steps=20, precision="mixed_bfloat16")
+def test_mixed_bfloat16_trains_without_nan_and_exports_a_float32_encoder(tiny_config, dsprites, tmp_path):
+    # factor_vae: both optimizers, the discriminator and the KL in one run.
+    config = tiny_config(model="factor_vae", steps=20, eval_batches=1, precision="mixed_bfloat16")
     results, export_dir = runs.train_and_export(config, export_root=str(tmp_path / "exported"), data=dsprites,
                                                 log=lambda line: None)
     assert results["step"] == 20

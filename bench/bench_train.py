@@ -129,7 +129,8 @@ def main():
     variants = {
         "torch eager": [args.torch_python, args.torch_script, "--mode", "eager"] + torch_flags,
         "torch compile": [args.torch_python, args.torch_script, "--mode", "compile"] + torch_flags,
-        "torch bf16 autocast": [args.torch_python, str(REPO / "bench" / "torch_bf16_autocast.py")] + torch_flags,
+        "torch bf16 autocast": [args.torch_python, str(REPO / "bench" / "torch_bf16_autocast.py"),
+                                args.torch_script] + torch_flags,
         "bare step": [sys.executable, __file__, "--bare", "--windows", str(args.windows), "--batch", str(args.batch)],
         "trainer": worker,
         "trainer bf16": worker + ["--precision", "mixed_bfloat16"],

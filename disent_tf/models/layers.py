@@ -2,7 +2,7 @@
 
 The decoder's last layer is a Conv2DTranspose with kernel 4, stride 2 and a
 single output channel (dSprites). oneDNN computes it as the backward-data
-pass of a convolution with one input channel, which runs at about 8 GFLOP/s
+pass of a convolution with one input channel, which runs at about 9 GFLOP/s
 on the AVX-512 CPUs of docs/performance.md, a tenth of the other layers.
 `OverlapAddConv2DTranspose` computes the same sum as one matrix product
 (every input pixel times the whole kernel, a 4x4 patch per output channel)
@@ -28,11 +28,11 @@ class OverlapAddConv2DTranspose(keras.layers.Conv2DTranspose):
         return config
 
     def call(self, inputs):
-        kernel = tf.convert_to_tensor(self.kernel)
-        outputs = _transposed_conv_k4s2(tf.cast(inputs, kernel.dtype), kernel)
+        # Keras has cast `inputs` to the compute dtype; a tensor, not the variable, enters the custom gradient.
+        outputs = _transposed_conv_k4s2(inputs, tf.convert_to_tensor(self.kernel))
         if self.use_bias:
             outputs = outputs + tf.convert_to_tensor(self.bias)
-        return self.activation(outputs) if self.activation is not None else outputs
+        return self.activation(outputs)
 
 
 @tf.custom_gradient

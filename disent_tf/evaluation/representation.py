@@ -21,6 +21,7 @@ shape or non-finite codes raise a UserError.
 """
 
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -46,6 +47,7 @@ class Encoder:
         self.description = description
         self.num_params = None
         self.images_encoded = 0
+        self.encode_seconds = 0.0
 
     def encode(self, observations):
         """Parameters (n, num_params) of each observation, in batches of `batch_size`."""
@@ -56,10 +58,12 @@ class Encoder:
             raise UserError(f"observations must be float32 in [0, 1], got {observations.dtype}; "
                             "divide uint8 pixels by 255.")
         observations = observations.astype(np.float32, copy=False)
+        tic = time.perf_counter()
         chunks = [self._checked(self._encode_batch(observations[start:start + self.batch_size]),
                                 len(observations[start:start + self.batch_size]))
                   for start in range(0, len(observations), self.batch_size)]
         self.images_encoded += len(observations)
+        self.encode_seconds += time.perf_counter() - tic
         if not chunks:
             return np.zeros((0, self.num_params or 0), np.float32)
         return chunks[0] if len(chunks) == 1 else np.concatenate(chunks, axis=0)

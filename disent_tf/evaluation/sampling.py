@@ -23,6 +23,8 @@ sampled representation's noise is drawn when codes are handed out, in ticket
 order, from a Generator reset per metric (`start_metric`).
 """
 
+import time
+
 import numpy as np
 
 from disent_tf.evaluation import representation as representation_lib
@@ -85,12 +87,16 @@ class CodeSampler:
     def images_rendered(self):
         return self._grid.images_rendered
 
+    def stages(self):
+        """Images rendered and encoded so far and the seconds each took (shared by samplers of one cache)."""
+        return {"images_rendered": self._grid.images_rendered, "render_seconds": self._grid.render_seconds,
+                "images_encoded": self.encoder.images_encoded, "encode_seconds": self.encoder.encode_seconds}
+
     def observe(self, factors, rng):
         """Records factor rows; consumes `rng` exactly as rendering them would."""
         if self.mode in ("cache", "table"):
             return self._remember(Ticket(indices=self.data.index(factors)))
-        observations = self.data.sample_observations_from_factors(factors, rng)
-        self._grid.images_rendered += len(observations)
+        observations = self._rendered(lambda: self.data.sample_observations_from_factors(factors, rng))
         if self.mode == "immediate":
             return Ticket(params=self.encoder.encode(observations))
         ticket = self._remember(Ticket(observations=observations))
@@ -133,6 +139,14 @@ class CodeSampler:
         for ticket in pending:
             ticket.params = self._grid.table[ticket.indices]
 
+    def _rendered(self, render):
+        """render() (observations), counted and timed."""
+        tic = time.perf_counter()
+        observations = render()
+        self._grid.render_seconds += time.perf_counter() - tic
+        self._grid.images_rendered += len(observations)
+        return observations
+
     def _ensure_table(self):
         if self._grid.known is None:
             self._grid.known = np.zeros(self.data.num_observations, dtype=bool)
@@ -141,8 +155,7 @@ class CodeSampler:
         grid = self._grid
         for start in range(0, len(indices), self.encode_batch_size):
             chunk = indices[start:start + self.encode_batch_size]
-            observations = self.data.observations_at(chunk)
-            grid.images_rendered += len(chunk)
+            observations = self._rendered(lambda: self.data.observations_at(chunk))
             params = self.encoder.encode(observations)
             if grid.table is None:
                 grid.table = np.empty((self.data.num_observations, params.shape[1]), dtype=params.dtype)
@@ -157,6 +170,7 @@ class _GridTable:
         self.table = None
         self.known = None
         self.images_rendered = 0
+        self.render_seconds = 0.0
 
 
 def _renders_without_rng(data):

@@ -134,6 +134,23 @@ def test_mean_and_sampled_share_one_cache(tiny_data):
     assert encoder.images_encoded <= tiny_data.num_observations
 
 
+def test_both_kinds_fitted_in_one_pool_score_as_each_kind_alone(tiny_data):
+    metrics = ("dci", "mig", "downstream_lr")
+    encoder = representation.from_gaussian_callable(linear_gaussian())
+    config = EvaluationConfig(metrics=metrics, representation="both", num_workers=2, **SMALL)
+    together = evaluate.evaluate(tiny_data, encoder, config, progress=None)
+    for kind in ("mean", "sampled"):
+        alone = _evaluate(tiny_data, representation.from_gaussian_callable(linear_gaussian()), metrics, kind=kind,
+                          num_workers=1, **SMALL)
+        assert together[kind]["metrics"] == alone["metrics"]
+    timing = together["mean"]["timing"]
+    assert timing == together["sampled"]["timing"]
+    assert timing["images_encoded"] == encoder.images_encoded
+    assert timing["fit_seconds"] == pytest.approx(
+        sum(sum(results["fit_seconds"].values()) for results in together.values()), abs=0.01)
+    assert together["mean"]["fit_seconds"]["mig"] == 0 < together["mean"]["fit_seconds"]["dci"]
+
+
 def test_plain_callable_is_scored_without_a_sampler(tiny_data):
     scores = beta_vae.compute_beta_vae(tiny_data, _mean_fn(), np.random.RandomState(0), num_train=30, num_eval=20)
     assert set(scores) == {"train_accuracy", "eval_accuracy"}

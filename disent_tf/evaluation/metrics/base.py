@@ -68,8 +68,6 @@ class Metric:
     defaults: Mapping[str, object]
     reduce: Callable[[dict, float], dict]
     options: Tuple[str, ...] = ()
-    # True for metrics whose fits are worth queueing before the image-hungry ones.
-    has_fits: bool = False
     # The estimators it fits ("lr", "lr_cv", "gbt", "svc"): recorded with its scores.
     estimators: Tuple[str, ...] = ()
     # check_data(data) raises a one-sentence UserError when the data set lacks what the metric needs;

@@ -24,7 +24,7 @@ STUDY_DEFAULTS = dict(batch_size=64, num_train=10000, num_eval=5000)
 
 
 def measure_beta_vae(data, sampler, rng, batch_size=64, num_train=10000, num_eval=5000, lr_estimator="study"):
-    """{"train_accuracy", "eval_accuracy"} of the BetaVAE score (study defaults).
+    """Fits of {"train_accuracy", "eval_accuracy"}, the BetaVAE score (study defaults).
 
     The study's classifier got the metric's RandomState and consumed it while
     fitting, between the draws of the train and the evaluation points;
@@ -34,10 +34,15 @@ def measure_beta_vae(data, sampler, rng, batch_size=64, num_train=10000, num_eva
     train_points, train_labels = training_batch(sampler, batch_size, num_train, rng)
     seed = estimators.fit_random_state(lr_estimator, "lr", rng)
     eval_points, eval_labels = training_batch(sampler, batch_size, num_eval, rng)
-    prediction = estimators.fit_predict(lr_estimator, "lr", train_points, train_labels, (train_points, eval_points),
-                                        random_state=seed)
-    return base.scores({"train_accuracy": prediction.accuracy(0, train_labels),
-                        "eval_accuracy": prediction.accuracy(1, eval_labels)})
+    tasks, combine = estimators.fit_tasks(lr_estimator, "lr", train_points, train_labels,
+                                          (train_points, eval_points), random_state=seed)
+
+    def finish(results):
+        prediction = combine(results)
+        return {"train_accuracy": prediction.accuracy(0, train_labels),
+                "eval_accuracy": prediction.accuracy(1, eval_labels)}
+
+    return base.Fits(tasks, finish)
 
 
 def training_batch(sampler, batch_size, num_points, rng):

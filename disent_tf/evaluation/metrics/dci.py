@@ -88,5 +88,5 @@ def completeness(importance):
 
 
 METRIC = base.Metric("dci", measure_dci, STUDY_DEFAULTS, base.scale_counts("num_train", "num_test"),
-                     options=("estimator_seed", "gbt_backend"), has_fits=True, estimators=("gbt",))
+                     options=("estimator_seed", "gbt_backend"), estimators=("gbt",))
 compute_dci = METRIC.compute

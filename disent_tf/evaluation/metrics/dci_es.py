@@ -152,5 +152,5 @@ def measure_dci_es(data, sampler, rng, *, num_train=10000, num_test=5000, batch_
 
 
 METRIC = base.Metric(name="dci_es", measure=measure_dci_es, defaults=STUDY_DEFAULTS,
-                     reduce=base.scale_counts("num_train", "num_test"), options=("estimator_seed",), has_fits=True)
+                     reduce=base.scale_counts("num_train", "num_test"), options=("estimator_seed",))
 compute_dci_es = METRIC.compute

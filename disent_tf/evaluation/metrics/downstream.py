@@ -137,10 +137,10 @@ def fit_predictor(model, x_train, y_train, x_test, y_test):
 
 
 LR_METRIC = base.Metric("downstream_lr", functools.partial(measure_downstream_task, predictor="lr"), STUDY_DEFAULTS,
-                        reduce_sizes, options=("estimator_seed", "lr_estimator"), has_fits=True,
+                        reduce_sizes, options=("estimator_seed", "lr_estimator"),
                         estimators=("lr_cv",))
 GBT_METRIC = base.Metric("downstream_gbt", functools.partial(measure_downstream_task, predictor="gbt"),
-                         STUDY_DEFAULTS, reduce_sizes, options=("estimator_seed", "gbt_backend"), has_fits=True,
+                         STUDY_DEFAULTS, reduce_sizes, options=("estimator_seed", "gbt_backend"),
                          estimators=("gbt",))
 compute_downstream_lr = LR_METRIC.compute
 compute_downstream_gbt = GBT_METRIC.compute

@@ -150,6 +150,6 @@ def check_data(data):
 
 METRIC = base.Metric(name="fairness", measure=measure_fairness, defaults=STUDY_DEFAULTS,
                      reduce=base.scale_counts("num_train", "num_test_points_per_class"),
-                     options=("estimator_seed", "gbt_backend"), has_fits=True, estimators=("gbt",),
+                     options=("estimator_seed", "gbt_backend"), estimators=("gbt",),
                      check_data=check_data)
 compute_fairness = METRIC.compute

@@ -126,5 +126,5 @@ def measure_infomec(data, sampler, rng, *, num_train=10000, batch_size=16, estim
 
 
 METRIC = base.Metric(name="infomec", measure=measure_infomec, defaults=STUDY_DEFAULTS,
-                     reduce=base.scale_counts("num_train"), options=("estimator_seed",), has_fits=True)
+                     reduce=base.scale_counts("num_train"), options=("estimator_seed",))
 compute_infomec = METRIC.compute

@@ -108,6 +108,6 @@ def roc_auc(labels, probabilities, classes):
 
 
 METRIC = base.Metric("modularity", measure_modularity_explicitness, STUDY_DEFAULTS,
-                     base.scale_counts("num_train", "num_test"), options=("lr_estimator",), has_fits=True,
+                     base.scale_counts("num_train", "num_test"), options=("lr_estimator",),
                      estimators=("lr",))
 compute_modularity_explicitness = METRIC.compute

@@ -146,6 +146,5 @@ def reduced_scores(size, results):
 
 
 METRIC = base.Metric(name="reduced_downstream", measure=measure_reduced_downstream, defaults=STUDY_DEFAULTS,
-                     reduce=strong_downstream.reduce_sizes, options=("estimator_seed", "gbt_backend", "lr_estimator"),
-                     has_fits=True)
+                     reduce=strong_downstream.reduce_sizes, options=("estimator_seed", "gbt_backend", "lr_estimator"))
 compute_reduced_downstream = METRIC.compute

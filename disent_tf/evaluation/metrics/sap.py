@@ -84,5 +84,5 @@ def _svm_row(code, factors, code_test, factors_test, seed):
 
 
 METRIC = base.Metric("sap", measure_sap, STUDY_DEFAULTS, base.scale_counts("num_train", "num_test"),
-                     options=("estimator_seed",), has_fits=True, estimators=("svc",))
+                     options=("estimator_seed",), estimators=("svc",))
 compute_sap = METRIC.compute

@@ -173,5 +173,5 @@ def _check_data(data):
 
 METRIC = base.Metric(name="strong_downstream", measure=measure_strong_downstream, defaults=STUDY_DEFAULTS,
                      reduce=reduce_sizes, options=("estimator_seed", "gbt_backend", "lr_estimator"),
-                     has_fits=True, check_data=_check_data)
+                     check_data=_check_data)
 compute_strong_downstream = METRIC.compute

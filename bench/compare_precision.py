@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Does mixed_bfloat16 train the same model? bf16 runs against the seed-to-seed spread of float32 runs.
 
-    python bench/compare_precision.py [--models beta_vae,factor_vae] [--seeds 0,1,2] [--steps 5000] [--jobs 2]
+    python bench/compare_precision.py [--models beta_vae,factor_vae] [--seeds 0,1,2] [--bf16_seeds 0]
+        [--steps 5000] [--jobs 2]
 
 For each model: bin/train in float32 for every seed and in mixed_bfloat16
-for the first seed (same seed, same steps), each exported and scored by
-bin/evaluate (the quick start's full protocol, mean representation). Prints
-one row per run (train ELBO on the 1,000 fresh evaluation batches, the
-headline score of each metric) and, per model, the float32 range, mean and
-standard deviation next to the bfloat16 value in units of that deviation.
+for the first seed, or for --bf16_seeds (same seeds, same steps), each
+exported and scored by bin/evaluate (the quick start's full protocol, mean
+representation). Prints one row per run (train ELBO on the 1,000 fresh
+evaluation batches, the headline score of each metric) and, per model, the
+float32 range, mean and standard deviation next to each bfloat16 value in
+units of that deviation (and the bfloat16 spread, for several seeds).
 Runs go --jobs at a time, each TensorFlow on cores / jobs threads; a run
 whose results exist is not repeated, so a killed comparison resumes.
 """
@@ -59,27 +61,35 @@ def run_one(model, seed, precision, args, threads):
 
 
 def summarize(rows, columns):
-    """Per model: the float32 rows' min, max, mean, std and the bf16 row's distance in stds."""
+    """Per model: the float32 rows' min, max, mean, std and each bf16 row's distance in stds (and the bf16 spread)."""
     for model in dict.fromkeys(row["model"] for row in rows):
         fp32 = [row for row in rows if row["model"] == model and row["precision"] == "float32"]
         bf16 = [row for row in rows if row["model"] == model and row["precision"] == "mixed_bfloat16"]
         if len(fp32) < 2 or not bf16:
             continue
-        print(f"\n{model}: float32 over {len(fp32)} seeds vs mixed_bfloat16 seed {bf16[0]['seed']}")
+        print(f"\n{model}: float32 over {len(fp32)} seeds vs mixed_bfloat16 seeds "
+              f"{', '.join(str(row['seed']) for row in bf16)}")
         for column in columns:
             values = [row[column] for row in fp32]
             mean, std = statistics.mean(values), statistics.stdev(values)
-            other = bf16[0][column]
-            inside = "inside" if min(values) <= other <= max(values) else "outside"
-            distance = abs(other - mean) / std if std else float("inf")
-            print(f"  {column:11s} fp32 [{min(values):.4g}, {max(values):.4g}] mean {mean:.4g} std {std:.3g} | "
-                  f"bf16 {other:.4g} ({inside} the range, {distance:.2f} std from the mean)")
+            print(f"  {column:11s} fp32 [{min(values):.4g}, {max(values):.4g}] mean {mean:.4g} std {std:.3g}")
+            for row in bf16:
+                other = row[column]
+                inside = "inside" if min(values) <= other <= max(values) else "outside"
+                distance = abs(other - mean) / std if std else float("inf")
+                print(f"  {'':11s} bf16 seed {row['seed']}: {other:.4g} ({inside} the range, {distance:.2f} std "
+                      "from the mean)")
+            if len(bf16) > 1:
+                others = [row[column] for row in bf16]
+                print(f"  {'':11s} bf16 [{min(others):.4g}, {max(others):.4g}] mean {statistics.mean(others):.4g} "
+                      f"std {statistics.stdev(others):.3g}")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="beta_vae,factor_vae")
     parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--bf16_seeds", help="Seeds of the mixed_bfloat16 runs (default: the first of --seeds).")
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--threads", type=int, default=None, help="TensorFlow threads per run (default: cores / jobs)")
@@ -87,7 +97,8 @@ def main():
     args = parser.parse_args()
     seeds = [int(seed) for seed in args.seeds.split(",")]
     runs = [(model, seed, "float32") for model in args.models.split(",") for seed in seeds]
-    runs += [(model, seeds[0], "mixed_bfloat16") for model in args.models.split(",")]
+    bf16_seeds = [int(seed) for seed in args.bf16_seeds.split(",")] if args.bf16_seeds else seeds[:1]
+    runs += [(model, seed, "mixed_bfloat16") for model in args.models.split(",") for seed in bf16_seeds]
     threads = args.threads or max(1, (os.cpu_count() or 1) // args.jobs)
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(lambda run: run_one(*run, args, threads), runs))

@@ -80,7 +80,8 @@ def main():
                           "timing": next(iter(results.values()))["timing"],
                           "fit_seconds": {kind: r["fit_seconds"] for kind, r in results.items()},
                           "metrics": {kind: r["metrics"] for kind, r in results.items()}}
-        _print_run(label, figures[label], speeds)
+        figures[label]["floor_core_seconds"] = _floor_work(figures[label]["timing"], speeds)
+        _print_run(label, figures[label])
     if len(figures) == 3:
         _print_comparison(figures["fast"], figures["original protocol"])
     if args.json:
@@ -109,29 +110,32 @@ def _stage_speeds(data, encoder, num_images=16384, chunk=4096):
     return {"render_images_per_s": num_images / render, "encode_images_per_s": num_images / encode}
 
 
-def _print_run(label, run, speeds):
+def _print_run(label, run):
     timing, cores = run["timing"], os.cpu_count()
     print(f"== {label} ({run['representation']}): {run['wall_seconds']:.1f} s wall, {run['cpu_seconds']:.1f} s CPU "
           f"(this process and its workers), load average {os.getloadavg()[0]:.1f}")
-    other_draw = timing["draw_wall_seconds"] - timing["render_seconds"] - timing["encode_seconds"]
+    work = run["floor_core_seconds"]
     print(f"   drawing           {timing['draw_wall_seconds']:8.1f} s wall: render {timing['render_seconds']:.1f} s "
           f"({timing['images_rendered']:,} images), encode {timing['encode_seconds']:.1f} s "
           f"({timing['images_encoded']:,} images, "
           f"{timing['images_encoded'] * ENCODER_MFLOP / 1e3 / max(timing['encode_seconds'], 1e-9):.0f} GFLOP/s), "
-          f"the rest {other_draw:.1f} s")
+          f"the rest {work['draw (rest)']:.1f} s")
     print(f"   fitting           {timing['fit_wall_seconds']:8.1f} s wall, {timing['fit_seconds']:.1f} s in the "
           f"workers:")
     for kind, seconds in run["fit_seconds"].items():
         print("      " + ", ".join(f"{kind} {name} {value:.1f}" for name, value in seconds.items() if value))
-    # The floor: every stage's work in core-seconds at its best speed (alone or in this run), spread over
-    # all cores.
-    work = {"render": min(timing["render_seconds"], timing["images_rendered"] / speeds["render_images_per_s"]),
-            "encode": min(timing["encode_seconds"], timing["images_encoded"] / speeds["encode_images_per_s"]) * cores,
-            "draw (rest)": max(other_draw, 0.0), "fits": timing["fit_seconds"]}
     floor = sum(work.values()) / cores
-    run["floor_seconds"] = floor
     print(f"   floor             {floor:8.1f} s = (" + " + ".join(f"{k} {v:.1f}" for k, v in work.items())
           + f") core-s / {cores} cores; wall / floor = {run['wall_seconds'] / floor:.2f}")
+
+
+def _floor_work(timing, speeds):
+    """Core-seconds of each stage of a run: rendering and encoding at their best speed (alone or in the run)."""
+    other_draw = timing["draw_wall_seconds"] - timing["render_seconds"] - timing["encode_seconds"]
+    return {"render": min(timing["render_seconds"], timing["images_rendered"] / speeds["render_images_per_s"]),
+            "encode": min(timing["encode_seconds"], timing["images_encoded"] / speeds["encode_images_per_s"])
+                      * os.cpu_count(),
+            "draw (rest)": max(other_draw, 0.0), "fits": timing["fit_seconds"]}
 
 
 def _print_comparison(fast, slow):

@@ -58,7 +58,7 @@ def evaluate(data, encoder, config, progress=print):
     draws = [_draw_kind(data, sampler.with_kind(kind), kind, config, progress) for kind in kinds]
     drawn_at = time.perf_counter()
     _fit_and_finish(draws, num_workers, progress)
-    timing = _timing(sampler.stages(), stages_before, draws, started, drawn_at)
+    timing = _timing(sampler.stages(), stages_before, draws, (started, drawn_at, time.perf_counter()))
     return {draw.kind: _results(data, draw, config, num_workers, timing) for draw in draws}
 
 
@@ -97,7 +97,7 @@ def _draw_kind(data, sampler, kind, config, progress):
         draw.fits[name] = METRICS[name].measure(data, sampler, np.random.RandomState(seeds[name]), **arguments[name])
         draw.draw_seconds[name] = time.perf_counter() - tic
         if not draw.fits[name].tasks:
-            _finish(draw, name, [], progress)
+            _finish(draw, name, [], progress)  # nothing to fit: scored now
     draw.images_encoded = sampler.images_encoded - encoded_before
     return draw
 
@@ -110,23 +110,26 @@ def _fit_and_finish(draws, num_workers, progress):
     workers fit oversubscribes the cores; measured slower, docs/performance.md.)
     """
     pending = [(draw, name) for draw in draws for name, fits in draw.fits.items() if fits.tasks]
-    results = iter(_start_fits([task for draw, name in pending for task in draw.fits[name].tasks], num_workers)())
+    fitted = iter(parallel.run_timed([task for draw, name in pending for task in draw.fits[name].tasks],
+                                     num_workers))
     for draw, name in pending:
-        mine = [next(results) for _ in draw.fits[name].tasks]
-        draw.fit_seconds[name] = sum(fit_seconds for _, fit_seconds in mine)
-        _finish(draw, name, [result for result, _ in mine], progress)
+        _finish(draw, name, [next(fitted) for _ in draw.fits[name].tasks], progress)
 
 
-def _finish(draw, name, fit_results, progress):
-    draw.scores[name] = dict(draw.fits[name].finish(fit_results))
-    draw.fit_seconds.setdefault(name, 0.0)
+def _finish(draw, name, fitted, progress):
+    """Scores metric `name` of `draw` from its fits' [(result, seconds)], and reports them."""
+    draw.scores[name] = dict(draw.fits[name].finish([result for result, _ in fitted]))
+    draw.fit_seconds[name] = sum(seconds for _, seconds in fitted)
     _report(progress, draw.kind, name, draw.draw_seconds[name] + draw.fit_seconds[name], draw.scores[name],
             draw.sampler)
 
 
-def _timing(stages, stages_before, draws, started, drawn_at):
-    """Where the wall time of one `evaluate` call went (shared by the kinds it scored)."""
-    finished = time.perf_counter()
+def _timing(stages, stages_before, draws, clock):
+    """Where the wall time of one `evaluate` call went (shared by the kinds it scored).
+
+    `clock` is (started, drawn, finished), perf_counter readings.
+    """
+    started, drawn_at, finished = clock
     spent = {key: stages[key] - stages_before[key] for key in stages}
     fit_cpu = sum(sum(draw.fit_seconds.values()) for draw in draws)
     return {
@@ -165,13 +168,6 @@ def _results(data, draw, config, num_workers, timing):
         "data": data_description(data),
         "versions": records.library_versions(),
     }
-
-
-def _start_fits(tasks, num_workers):
-    """Starts the fits (in worker processes when there are several); returns `results() -> [(result, s)]`."""
-    if num_workers > 1 and len(tasks) > 1:
-        return parallel.Pool(num_workers).submit(tasks).results
-    return lambda: [parallel.timed_call(task.function, task.args) for task in tasks]
 
 
 def estimator_descriptions(metric, config):

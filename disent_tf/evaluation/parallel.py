@@ -6,9 +6,8 @@ and random_state, so running them in worker processes gives exactly the serial
 results; only the wall time changes. Gradient boosting holds the GIL, hence
 processes (joblib's loky backend) rather than threads.
 
-`run(tasks, num_workers)` fits and waits. `Pool` lets `evaluate` submit the
-fits of several metrics and keep encoding images in the main process while
-the workers fit, so that both cores stay busy.
+`run(tasks, num_workers)` fits and waits; `run_timed` also gives each fit's
+seconds (evaluate.py queues the fits of every metric in one call).
 """
 
 import contextlib
@@ -36,41 +35,28 @@ def default_num_workers():
 
 def run(tasks, num_workers=1):
     """Results of `tasks` in their given order; `num_workers` > 1 runs them in processes."""
+    return [result for result, _ in run_timed(tasks, num_workers)]
+
+
+def run_timed(tasks, num_workers=1):
+    """[(result, seconds)] of `tasks` in their given order; `num_workers` > 1 runs them in processes."""
     tasks = list(tasks)
     if num_workers is None:
         num_workers = default_num_workers()
     if num_workers <= 1 or len(tasks) <= 1:
-        return [timed_call(task.function, task.args)[0] for task in tasks]
-    return [result for result, _ in Pool(num_workers).submit(tasks).results()]
+        return [timed_call(task.function, task.args) for task in tasks]
+    return _in_processes(tasks, num_workers)
 
 
-class Pool:
-    """Worker processes (a reusable loky executor) fed the most expensive tasks first."""
+def _in_processes(tasks, num_workers):
+    """[(result, seconds)] in task order, from a reusable loky executor fed the most expensive tasks first."""
+    from joblib.externals.loky import get_reusable_executor
 
-    def __init__(self, num_workers):
-        from joblib.externals.loky import get_reusable_executor
-
-        self.executor = get_reusable_executor(max_workers=num_workers, timeout=60, initializer=die_with_parent)
-
-    def submit(self, tasks):
-        """A `Submitted` batch; tasks are queued by decreasing cost."""
-        tasks = list(tasks)
-        order = sorted(range(len(tasks)), key=lambda i: -tasks[i].cost)
-        futures = [None] * len(tasks)
-        for i in order:
-            futures[i] = self.executor.submit(timed_call, tasks[i].function, tasks[i].args)
-        return Submitted(futures)
-
-
-class Submitted:
-    """Futures of one batch of tasks, in task order."""
-
-    def __init__(self, futures):
-        self.futures = futures
-
-    def results(self):
-        """[(result, seconds)] in task order, waiting for the workers."""
-        return [future.result() for future in self.futures]
+    executor = get_reusable_executor(max_workers=num_workers, timeout=60, initializer=die_with_parent)
+    futures = [None] * len(tasks)
+    for i in sorted(range(len(tasks)), key=lambda i: -tasks[i].cost):
+        futures[i] = executor.submit(timed_call, tasks[i].function, tasks[i].args)
+    return [future.result() for future in futures]
 
 
 def die_with_parent():

@@ -21,10 +21,11 @@ class SplitGrid:
         self.factor_columns = tuple(int(column) for column in factor_columns)
         self.hidden_columns = tuple(
             column for column in range(len(self.full_sizes)) if column not in self.factor_columns)
+        self._factor_sizes = tuple(self.full_sizes[column] for column in self.factor_columns)
 
     @property
     def factor_sizes(self):
-        return [self.full_sizes[column] for column in self.factor_columns]
+        return list(self._factor_sizes)
 
     @property
     def deterministic(self):

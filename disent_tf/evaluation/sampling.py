@@ -134,8 +134,9 @@ class CodeSampler:
             return
         if self.mode == "cache":
             self._ensure_table()
-            wanted = np.unique(np.concatenate([t.indices for t in pending]))
-            self._encode_indices(wanted[~self._grid.known[wanted]])
+            wanted = np.concatenate([t.indices for t in pending])
+            # Most drawn indices are known after the first metrics: drop them before the (costlier) unique.
+            self._encode_indices(np.unique(wanted[~self._grid.known[wanted]]))
         for ticket in pending:
             ticket.params = self._grid.table[ticket.indices]
 

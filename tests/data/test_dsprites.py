@@ -34,6 +34,28 @@ def test_observations_are_binary_and_deterministic(dsprites):
     np.testing.assert_array_equal(dsprites.observations_at(dsprites.index(factors)), images)
 
 
+@pytest.mark.parametrize("column, value, message", [
+    (2, 40, r"factor 'orientation' must be in \[0, 39\], got values in \[0, 40\]"),
+    (0, -1, r"factor 'shape' must be in \[0, 2\], got values in \[-1, 2\]"),
+])
+def test_factors_out_of_range_are_named(dsprites, column, value, message):
+    factors = dsprites.sample_factors(20, np.random.RandomState(0))
+    factors[:, 0] = np.arange(20) % 3
+    factors[:, 2] = np.arange(20) % 40
+    factors[7, column] = value
+    with pytest.raises(UserError, match=message):
+        dsprites.index(factors)
+    with pytest.raises(UserError, match=message):
+        dsprites.sample_observations_from_factors(factors, np.random.RandomState(0))
+
+
+def test_check_factors_copies_unless_told_not_to(dsprites):
+    factors = dsprites.sample_factors(5, np.random.RandomState(0))
+    assert dsprites.check_factors(factors) is not factors
+    assert dsprites.check_factors(factors, copy=False) is factors
+    np.testing.assert_array_equal(dsprites.check_factors(factors.astype(np.float64)), factors)
+
+
 def test_every_sprite_stays_inside_the_frame():
     masks = sprites.sprite_masks()
     assert not (masks[..., 0, :].any() or masks[..., -1, :].any() or masks[..., :, 0].any()

@@ -7,10 +7,11 @@ Every kind in `config.representations` shares one code cache, so an image is
 encoded once for all of them. Each metric starts from
 `numpy.random.RandomState(seed)` with its seed (`config.metric_seed`), as the
 study's evaluation did. Every metric of every kind draws its points in
-this process first (all encoding happens then, on every core); the
-estimator fits of all of them then run in one worker pool, longest first.
-Fits draw nothing from the metric's RandomState, so the order changes no
-number.
+this process (all encoding happens then, on every core); the estimator fits
+run in one worker pool, longest first, queued once no encoding is left: after
+all drawing, or, when the kinds share their seeds (the default), after the
+first kind's, while the others draw. Fits draw nothing from the metric's
+RandomState, so the order changes no number.
 """
 
 import time
@@ -55,9 +56,14 @@ def evaluate(data, encoder, config, progress=print):
     started = time.perf_counter()
     if config.encode_grid:
         sampler.encode_grid()
-    draws = [_draw_kind(data, sampler.with_kind(kind), kind, config, progress) for kind in kinds]
-    drawn_at = time.perf_counter()
-    _fit_and_finish(draws, num_workers, progress)
+    with parallel.Pool(num_workers) as pool:
+        draws = []
+        for kind in kinds:
+            draws.append(_draw_kind(data, sampler.with_kind(kind), kind, config, progress))
+            if _rest_encodes_nothing(config, kinds[len(draws):], kind):  # always true after the last kind
+                _submit_fits(pool, [draw for draw in draws if draw.submitted is None])
+        drawn_at = time.perf_counter()
+        _finish_all(draws, progress)
     timing = _timing(sampler.stages(), stages_before, draws, (started, drawn_at, time.perf_counter()))
     return {draw.kind: _results(data, draw, config, num_workers, timing) for draw in draws}
 
@@ -78,6 +84,8 @@ class _KindDraw:
         self.arguments = arguments
         self.fits, self.draw_seconds, self.fit_seconds, self.scores = {}, {}, {}, {}
         self.images_encoded = 0
+        self.pending = []  # metrics with fits, in the order their tasks were queued
+        self.submitted = None  # parallel.Submitted of those fits
 
 
 def _draw_kind(data, sampler, kind, config, progress):
@@ -102,18 +110,35 @@ def _draw_kind(data, sampler, kind, config, progress):
     return draw
 
 
-def _fit_and_finish(draws, num_workers, progress):
-    """Runs the fits of every kind's metrics in one pool (longest first), then scores those metrics.
+def _rest_encodes_nothing(config, later_kinds, kind):
+    """True when the kinds drawn after `kind` will find every image they need already encoded.
 
-    Fitting starts once all drawing is done: the encoder then has every core
-    to itself, and the fits of all kinds pack into one queue. (Encoding while
-    workers fit oversubscribes the cores; measured slower, docs/performance.md.)
+    Fitting starts once no encoding is left: the encoder then has every core
+    to itself (encoding while workers fit oversubscribes the cores; measured
+    slower, docs/performance.md). Kinds drawn with the same metric seeds draw
+    the same points, so after the first of them nothing is left to encode.
     """
-    pending = [(draw, name) for draw in draws for name, fits in draw.fits.items() if fits.tasks]
-    fitted = iter(parallel.run_timed([task for draw, name in pending for task in draw.fits[name].tasks],
-                                     num_workers))
-    for draw, name in pending:
-        _finish(draw, name, [next(fitted) for _ in draw.fits[name].tasks], progress)
+    return all(config.metric_seed(later, name) == config.metric_seed(kind, name)
+               for later in later_kinds for name in config.metric_names)
+
+
+def _submit_fits(pool, draws):
+    """Queues the fits of `draws`' metrics in `pool` (longest first within the call)."""
+    for draw in draws:
+        draw.pending = [name for name, fits in draw.fits.items() if fits.tasks]
+    tasks = [task for draw in draws for name in draw.pending for task in draw.fits[name].tasks]
+    submitted = pool.submit(tasks)
+    for draw in draws:
+        draw.submitted = submitted
+
+
+def _finish_all(draws, progress):
+    """Waits for every kind's fits, in the order they were queued, and scores those metrics."""
+    for submitted in dict.fromkeys(draw.submitted for draw in draws):
+        fitted = iter(submitted.results())
+        for draw in (draw for draw in draws if draw.submitted is submitted):
+            for name in draw.pending:
+                _finish(draw, name, [next(fitted) for _ in draw.fits[name].tasks], progress)
 
 
 def _finish(draw, name, fitted, progress):

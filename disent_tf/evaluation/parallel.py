@@ -6,8 +6,9 @@ and random_state, so running them in worker processes gives exactly the serial
 results; only the wall time changes. Gradient boosting holds the GIL, hence
 processes (joblib's loky backend) rather than threads.
 
-`run(tasks, num_workers)` fits and waits; `run_timed` also gives each fit's
-seconds (evaluate.py queues the fits of every metric in one call).
+`run(tasks, num_workers)` fits and waits. evaluate.py queues fits in a
+`Pool` as soon as a representation kind's drawing leaves nothing to encode,
+and collects them, with each fit's seconds, at the end.
 """
 
 import contextlib
@@ -35,28 +36,53 @@ def default_num_workers():
 
 def run(tasks, num_workers=1):
     """Results of `tasks` in their given order; `num_workers` > 1 runs them in processes."""
-    return [result for result, _ in run_timed(tasks, num_workers)]
+    with Pool(num_workers) as pool:
+        return [result for result, _ in pool.submit(tasks).results()]
 
 
-def run_timed(tasks, num_workers=1):
-    """[(result, seconds)] of `tasks` in their given order; `num_workers` > 1 runs them in processes."""
-    tasks = list(tasks)
-    if num_workers is None:
-        num_workers = default_num_workers()
-    if num_workers <= 1 or len(tasks) <= 1:
-        return [timed_call(task.function, task.args) for task in tasks]
-    return _in_processes(tasks, num_workers)
+class Pool:
+    """Fits queued now and collected later: worker processes, or this process when num_workers <= 1.
+
+    Used as a context manager: leaving it on an error cancels the fits not yet started.
+    """
+
+    def __init__(self, num_workers=1):
+        self.num_workers = default_num_workers() if num_workers is None else int(num_workers)
+        self._futures = []
+
+    def submit(self, tasks):
+        """Queues `tasks`, the most expensive first; a `Submitted` gives their results in the given order."""
+        tasks = list(tasks)
+        if self.num_workers <= 1 or len(tasks) <= 1:
+            return Submitted(lambda: [timed_call(task.function, task.args) for task in tasks])
+        from joblib.externals.loky import get_reusable_executor
+
+        executor = get_reusable_executor(max_workers=self.num_workers, timeout=60, initializer=die_with_parent)
+        futures = [None] * len(tasks)
+        for i in sorted(range(len(tasks)), key=lambda i: -tasks[i].cost):
+            futures[i] = executor.submit(timed_call, tasks[i].function, tasks[i].args)
+        self._futures.extend(futures)
+        return Submitted(lambda: [future.result() for future in futures])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *error):
+        if error[0] is not None:
+            for future in self._futures:
+                future.cancel()
+        return False
 
 
-def _in_processes(tasks, num_workers):
-    """[(result, seconds)] in task order, from a reusable loky executor fed the most expensive tasks first."""
-    from joblib.externals.loky import get_reusable_executor
+class Submitted:
+    """The fits of one `Pool.submit` call; `results()` waits for them (serial fits run then)."""
 
-    executor = get_reusable_executor(max_workers=num_workers, timeout=60, initializer=die_with_parent)
-    futures = [None] * len(tasks)
-    for i in sorted(range(len(tasks)), key=lambda i: -tasks[i].cost):
-        futures[i] = executor.submit(timed_call, tasks[i].function, tasks[i].args)
-    return [future.result() for future in futures]
+    def __init__(self, collect):
+        self._collect = collect
+
+    def results(self):
+        """[(result, seconds)] in the order the tasks were given."""
+        return self._collect()
 
 
 def die_with_parent():

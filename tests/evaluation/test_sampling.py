@@ -151,6 +151,34 @@ def test_both_kinds_fitted_in_one_pool_score_as_each_kind_alone(tiny_data):
     assert together["mean"]["fit_seconds"]["mig"] == 0 < together["mean"]["fit_seconds"]["dci"]
 
 
+@pytest.mark.parametrize("seed, expected", [
+    (3, ["draw mean", "fit mean", "draw sampled", "fit sampled"]),  # same seeds: sampled draws the same images
+    ("study", ["draw mean", "draw sampled", "fit mean sampled"]),  # other seeds: sampled may still encode
+])
+def test_fits_are_queued_once_no_encoding_is_left(tiny_data, monkeypatch, seed, expected):
+    events = []
+    draw_kind, submit_fits = evaluate._draw_kind, evaluate._submit_fits
+
+    def recorded_draw(data, sampler, kind, config, progress):
+        events.append(f"draw {kind}")
+        return draw_kind(data, sampler, kind, config, progress)
+
+    def recorded_submit(pool, draws):
+        events.append("fit " + " ".join(draw.kind for draw in draws))
+        return submit_fits(pool, draws)
+
+    monkeypatch.setattr(evaluate, "_draw_kind", recorded_draw)
+    monkeypatch.setattr(evaluate, "_submit_fits", recorded_submit)
+    config = EvaluationConfig(metrics=("dci", "mig"), representation="both", num_workers=2,
+                              **{**SMALL, "seed": seed})
+    results = evaluate.evaluate(tiny_data, representation.from_gaussian_callable(linear_gaussian()), config,
+                                progress=None)
+    assert events == expected
+    for kind in ("mean", "sampled"):
+        assert set(results[kind]["metrics"]) == {"dci", "mig"}
+        assert results[kind]["fit_seconds"]["dci"] > 0
+
+
 def test_plain_callable_is_scored_without_a_sampler(tiny_data):
     scores = beta_vae.compute_beta_vae(tiny_data, _mean_fn(), np.random.RandomState(0), num_train=30, num_eval=20)
     assert set(scores) == {"train_accuracy", "eval_accuracy"}

@@ -92,7 +92,7 @@ class Profile:
 
         def forward_backward():
             with tf.GradientTape() as tape:
-                tape.watch(inputs)
+                tape.watch(wrt)
                 loss = tf.reduce_sum(tf.cast(layer(inputs), tf.float32))
             # Returning the loss keeps the forward pass: a linear layer's gradient does not need its output.
             return loss, tape.gradient(loss, wrt + layer.trainable_variables)
@@ -164,6 +164,7 @@ def print_layers(profiles, median):
         print(f"{name:8s}{macs / 1e6:11.2f}{cells}")
     print(f"{'sum':8s}{'':11s}" + "".join(f"{forward:9.2f}{'':8s}{both:9.2f}{'':8s}"
                                            for forward, both in totals.values()))
+
 
 if __name__ == "__main__":
     main()

@@ -8,10 +8,10 @@ encoded once for all of them. Each metric starts from
 `numpy.random.RandomState(seed)` with its seed (`config.metric_seed`), as the
 study's evaluation did. Every metric of every kind draws its points in
 this process (all encoding happens then, on every core); the estimator fits
-run in one worker pool, longest first, queued once no encoding is left: after
-all drawing, or, when the kinds share their seeds (the default), after the
-first kind's, while the others draw. Fits draw nothing from the metric's
-RandomState, so the order changes no number.
+run in worker processes, longest first, queued once no encoding is left:
+after all drawing, or, when the kinds share their seeds (the default) and
+the codes are cached, after the first kind's, while the others draw. Fits
+draw nothing from the metric's RandomState, so the order changes no number.
 """
 
 import time
@@ -56,14 +56,18 @@ def evaluate(data, encoder, config, progress=print):
     started = time.perf_counter()
     if config.encode_grid:
         sampler.encode_grid()
-    with parallel.Pool(num_workers) as pool:
-        draws = []
-        for kind in kinds:
+    with parallel.FitQueue(num_workers) as queue:
+        draws, unqueued, queued = [], [], []
+        for position, kind in enumerate(kinds):
             draws.append(_draw_kind(data, sampler.with_kind(kind), kind, config, progress))
-            if _rest_encodes_nothing(config, kinds[len(draws):], kind):  # always true after the last kind
-                _submit_fits(pool, [draw for draw in draws if draw.submitted is None])
+            unqueued.append(draws[-1])
+            later_kinds = kinds[position + 1:]
+            if not later_kinds or _rest_encodes_nothing(sampler, config, kind, later_kinds):
+                queued.append(_queue_fits(queue, unqueued))
+                unqueued = []
         drawn_at = time.perf_counter()
-        _finish_all(draws, progress)
+        for collect, metrics in queued:
+            _finish_queued(collect, metrics, progress)
     timing = _timing(sampler.stages(), stages_before, draws, (started, drawn_at, time.perf_counter()))
     return {draw.kind: _results(data, draw, config, num_workers, timing) for draw in draws}
 
@@ -84,8 +88,6 @@ class _KindDraw:
         self.arguments = arguments
         self.fits, self.draw_seconds, self.fit_seconds, self.scores = {}, {}, {}, {}
         self.images_encoded = 0
-        self.pending = []  # metrics with fits, in the order their tasks were queued
-        self.submitted = None  # parallel.Submitted of those fits
 
 
 def _draw_kind(data, sampler, kind, config, progress):
@@ -110,35 +112,38 @@ def _draw_kind(data, sampler, kind, config, progress):
     return draw
 
 
-def _rest_encodes_nothing(config, later_kinds, kind):
+def _rest_encodes_nothing(sampler, config, kind, later_kinds):
     """True when the kinds drawn after `kind` will find every image they need already encoded.
 
-    Fitting starts once no encoding is left: the encoder then has every core
-    to itself (encoding while workers fit oversubscribes the cores; measured
-    slower, docs/performance.md). Kinds drawn with the same metric seeds draw
-    the same points, so after the first of them nothing is left to encode.
+    Fits are queued only then: the encoder has every core to itself
+    (encoding while workers fit oversubscribes the cores; measured slower,
+    docs/performance.md). A code table encodes nothing; a cache filled up
+    front (encode_grid) has every image; and kinds drawn with the same
+    metric seeds draw the same points, so after the first of them the cache
+    holds all they need (but for a metric that draws less for one kind, as
+    factor_vae does for a representation with no active code: that costs
+    speed, not numbers). Without a cache every draw is encoded again.
     """
-    return all(config.metric_seed(later, name) == config.metric_seed(kind, name)
-               for later in later_kinds for name in config.metric_names)
+    if sampler.mode == "table":
+        return True
+    if sampler.mode != "cache":
+        return False
+    return config.encode_grid or all(config.metric_seed(later, name) == config.metric_seed(kind, name)
+                                     for later in later_kinds for name in config.metric_names)
 
 
-def _submit_fits(pool, draws):
-    """Queues the fits of `draws`' metrics in `pool` (longest first within the call)."""
-    for draw in draws:
-        draw.pending = [name for name, fits in draw.fits.items() if fits.tasks]
-    tasks = [task for draw in draws for name in draw.pending for task in draw.fits[name].tasks]
-    submitted = pool.submit(tasks)
-    for draw in draws:
-        draw.submitted = submitted
+def _queue_fits(queue, draws):
+    """Queues the fits of `draws`' metrics; returns (collect, [(draw, metric name)]) in queue order."""
+    metrics = [(draw, name) for draw in draws for name, fits in draw.fits.items() if fits.tasks]
+    collect = queue.submit([task for draw, name in metrics for task in draw.fits[name].tasks])
+    return collect, metrics
 
 
-def _finish_all(draws, progress):
-    """Waits for every kind's fits, in the order they were queued, and scores those metrics."""
-    for submitted in dict.fromkeys(draw.submitted for draw in draws):
-        fitted = iter(submitted.results())
-        for draw in (draw for draw in draws if draw.submitted is submitted):
-            for name in draw.pending:
-                _finish(draw, name, [next(fitted) for _ in draw.fits[name].tasks], progress)
+def _finish_queued(collect, metrics, progress):
+    """Waits for the fits of one `_queue_fits` call and scores their metrics."""
+    fitted = iter(collect())
+    for draw, name in metrics:
+        _finish(draw, name, [next(fitted) for _ in draw.fits[name].tasks], progress)
 
 
 def _finish(draw, name, fitted, progress):

@@ -7,8 +7,8 @@ results; only the wall time changes. Gradient boosting holds the GIL, hence
 processes (joblib's loky backend) rather than threads.
 
 `run(tasks, num_workers)` fits and waits. evaluate.py queues fits in a
-`Pool` as soon as a representation kind's drawing leaves nothing to encode,
-and collects them, with each fit's seconds, at the end.
+`FitQueue` as soon as a representation kind's drawing leaves nothing to
+encode, and collects them, with each fit's seconds, at the end.
 """
 
 import contextlib
@@ -36,14 +36,16 @@ def default_num_workers():
 
 def run(tasks, num_workers=1):
     """Results of `tasks` in their given order; `num_workers` > 1 runs them in processes."""
-    with Pool(num_workers) as pool:
-        return [result for result, _ in pool.submit(tasks).results()]
+    with FitQueue(num_workers) as queue:
+        return [result for result, _ in queue.submit(tasks)()]
 
 
-class Pool:
-    """Fits queued now and collected later: worker processes, or this process when num_workers <= 1.
+class FitQueue:
+    """Fits queued now and collected later, in worker processes (or in this one when num_workers <= 1).
 
-    Used as a context manager: leaving it on an error cancels the fits not yet started.
+    The workers are loky's reusable executor, shared by every queue of the
+    process. Used as a context manager: leaving it on an error cancels the
+    fits not yet started.
     """
 
     def __init__(self, num_workers=1):
@@ -51,10 +53,14 @@ class Pool:
         self._futures = []
 
     def submit(self, tasks):
-        """Queues `tasks`, the most expensive first; a `Submitted` gives their results in the given order."""
+        """Queues `tasks`, the most expensive first (within this call); returns collect().
+
+        collect() waits and returns [(result, seconds)] in the order of
+        `tasks`; serial fits run when it is called.
+        """
         tasks = list(tasks)
         if self.num_workers <= 1 or len(tasks) <= 1:
-            return Submitted(lambda: [timed_call(task.function, task.args) for task in tasks])
+            return lambda: [timed_call(task.function, task.args) for task in tasks]
         from joblib.externals.loky import get_reusable_executor
 
         executor = get_reusable_executor(max_workers=self.num_workers, timeout=60, initializer=die_with_parent)
@@ -62,7 +68,7 @@ class Pool:
         for i in sorted(range(len(tasks)), key=lambda i: -tasks[i].cost):
             futures[i] = executor.submit(timed_call, tasks[i].function, tasks[i].args)
         self._futures.extend(futures)
-        return Submitted(lambda: [future.result() for future in futures])
+        return lambda: [future.result() for future in futures]
 
     def __enter__(self):
         return self
@@ -72,17 +78,6 @@ class Pool:
             for future in self._futures:
                 future.cancel()
         return False
-
-
-class Submitted:
-    """The fits of one `Pool.submit` call; `results()` waits for them (serial fits run then)."""
-
-    def __init__(self, collect):
-        self._collect = collect
-
-    def results(self):
-        """[(result, seconds)] in the order the tasks were given."""
-        return self._collect()
 
 
 def die_with_parent():

@@ -151,25 +151,26 @@ def test_both_kinds_fitted_in_one_pool_score_as_each_kind_alone(tiny_data):
     assert together["mean"]["fit_seconds"]["mig"] == 0 < together["mean"]["fit_seconds"]["dci"]
 
 
-@pytest.mark.parametrize("seed, expected", [
-    (3, ["draw mean", "fit mean", "draw sampled", "fit sampled"]),  # same seeds: sampled draws the same images
-    ("study", ["draw mean", "draw sampled", "fit mean sampled"]),  # other seeds: sampled may still encode
+@pytest.mark.parametrize("seed, cache, expected", [
+    (3, True, ["draw mean", "fit mean", "draw sampled", "fit sampled"]),  # sampled draws the same, cached images
+    ("study", True, ["draw mean", "draw sampled", "fit mean sampled"]),  # other seeds: sampled may still encode
+    (3, False, ["draw mean", "draw sampled", "fit mean sampled"]),  # no cache: sampled encodes everything again
 ])
-def test_fits_are_queued_once_no_encoding_is_left(tiny_data, monkeypatch, seed, expected):
+def test_fits_are_queued_once_no_encoding_is_left(tiny_data, monkeypatch, seed, cache, expected):
     events = []
-    draw_kind, submit_fits = evaluate._draw_kind, evaluate._submit_fits
+    draw_kind, queue_fits = evaluate._draw_kind, evaluate._queue_fits
 
     def recorded_draw(data, sampler, kind, config, progress):
         events.append(f"draw {kind}")
         return draw_kind(data, sampler, kind, config, progress)
 
-    def recorded_submit(pool, draws):
+    def recorded_queue(queue, draws):
         events.append("fit " + " ".join(draw.kind for draw in draws))
-        return submit_fits(pool, draws)
+        return queue_fits(queue, draws)
 
     monkeypatch.setattr(evaluate, "_draw_kind", recorded_draw)
-    monkeypatch.setattr(evaluate, "_submit_fits", recorded_submit)
-    config = EvaluationConfig(metrics=("dci", "mig"), representation="both", num_workers=2,
+    monkeypatch.setattr(evaluate, "_queue_fits", recorded_queue)
+    config = EvaluationConfig(metrics=("dci", "mig"), representation="both", num_workers=2, cache=cache,
                               **{**SMALL, "seed": seed})
     results = evaluate.evaluate(tiny_data, representation.from_gaussian_callable(linear_gaussian()), config,
                                 progress=None)
@@ -177,6 +178,8 @@ def test_fits_are_queued_once_no_encoding_is_left(tiny_data, monkeypatch, seed, 
     for kind in ("mean", "sampled"):
         assert set(results[kind]["metrics"]) == {"dci", "mig"}
         assert results[kind]["fit_seconds"]["dci"] > 0
+    if seed == 3 and cache:
+        assert results["sampled"]["images_encoded"] == 0
 
 
 def test_plain_callable_is_scored_without_a_sampler(tiny_data):

@@ -40,6 +40,25 @@ RNG_ALGORITHM = "philox"
 _MAX_REPLICAS = 1 << 16
 
 
+def in_chunks(network, inputs, chunks, training):
+    """network(inputs), computed on `chunks` slices of the batch and concatenated.
+
+    The slices are independent ops, so TensorFlow runs them (and their
+    gradients) side by side: on a CPU with one thread per op (the trainer's
+    batch_chunks, docs/performance.md) every core gets a slice. The outputs
+    are the same per example; the weight gradients, summed over slices, agree
+    up to round-off. Batches of unknown or smaller size are not split.
+    """
+    batch = inputs.shape[0]
+    if chunks <= 1 or batch is None or batch < chunks:
+        return network(inputs, training=training)
+    sizes = [batch // chunks + (index < batch % chunks) for index in range(chunks)]
+    outputs = [network(part, training=training) for part in tf.split(inputs, sizes)]
+    if isinstance(outputs[0], (list, tuple)):
+        return [tf.concat(parts, axis=0) for parts in zip(*outputs)]
+    return tf.concat(outputs, axis=0)
+
+
 def check_number(name, value, minimum, integer=False):
     """Returns `value` as float (or int) if it is a number >= minimum; raises UserError otherwise."""
     try:
@@ -126,6 +145,8 @@ class GaussianVAE(keras.Model):
                                                   self.precision)
         self.decoder = architectures.make_decoder(architecture, self.image_shape, self.num_latent, self.seed,
                                                   self.precision)
+        # Not part of the model (get_config leaves it out): how a batch is computed, set by the trainer.
+        self.batch_chunks = 1
         # The sub-models are functional, hence built; so is this model.
         self.built = True
 
@@ -173,7 +194,7 @@ class GaussianVAE(keras.Model):
 
     def gaussian_encoder(self, images, training=False):
         """Returns (mean, logvar) of q(z | x), each (N, num_latent)."""
-        mean, logvar = self.encoder(self.check_images(images), training=training)
+        mean, logvar = in_chunks(self.encoder, self.check_images(images), self.batch_chunks, training)
         return mean, logvar
 
     def encode(self, images, training=False):
@@ -183,7 +204,7 @@ class GaussianVAE(keras.Model):
 
     def decode(self, latents, training=False):
         """Bernoulli logits of p(x | z), shape (N, H, W, C); sigmoid gives pixel means."""
-        return self.decoder(latents, training=training)
+        return in_chunks(self.decoder, latents, self.batch_chunks, training)
 
     @property
     def prior(self):

@@ -50,6 +50,12 @@ class TrainConfig:
     log_every: int = option(100, "Steps between progress lines.")
     summary_every: int = option(100, "Steps between TensorBoard summaries.")
     checkpoint_every: int = option(1000, "Steps between checkpoints.")
+    # On a CPU, one thread per op and the batch in slices computed side by side
+    # beat every op split across the cores (docs/performance.md); the sums
+    # over slices change gradients by round-off only.
+    batch_chunks: int = option(0, "Slices of each replica's batch whose encoder and decoder run as independent "
+                               "ops, one thread each. 0: one per core on a CPU with one replica and at least "
+                               "16 images per core, else 1 (GPUs, several replicas); 1: no slicing.")
     # Training steps per call of the compiled step function: >1 saves the
     # per-call Python overhead where a step is very short (fast GPUs).
     steps_per_call: int = option(1, "Steps per call of the compiled step (GPUs: try 50).")
@@ -64,6 +70,9 @@ class TrainConfig:
                      "steps_per_call"):
             if int(getattr(self, name)) < 1:
                 raise UserError(f"{name} must be a positive integer, got {getattr(self, name)}.")
+        if int(self.batch_chunks) < 0:
+            raise UserError(f"batch_chunks must be 0 (one per core on a CPU) or a positive integer, "
+                            f"got {self.batch_chunks}.")
         if int(self.eval_batches) < 0:
             raise UserError(f"eval_batches must be 0 (skip) or a positive integer, got {self.eval_batches}.")
         if self.strategy not in STRATEGIES:

@@ -30,6 +30,40 @@ def make_strategy(name):
     raise UserError(f"unknown strategy '{name}'; choose one of auto, default, mirrored, multi_worker.")
 
 
+# The smallest slice of a batch worth a core of its own (measured on 2 cores, docs/performance.md).
+MIN_CHUNK_IMAGES = 16
+
+
+def batch_chunks(config):
+    """How many slices each replica's batch is computed in (TrainConfig.batch_chunks, 0 resolved).
+
+    Reads the physical devices only, so TensorFlow stays uninitialised and
+    `use_one_thread_per_op` can still take effect.
+    """
+    if config.batch_chunks:
+        return int(config.batch_chunks)
+    cores = os.cpu_count() or 1
+    if tf.config.list_physical_devices("GPU") or config.strategy in ("mirrored", "multi_worker"):
+        return 1
+    return cores if 1 < cores <= config.batch_size // MIN_CHUNK_IMAGES else 1
+
+
+def use_one_thread_per_op(log):
+    """Gives each op one thread, so that the batch's slices, not each op, spread over the cores.
+
+    Possible only before TensorFlow initialises (the start of bin/train); in a
+    process that already ran TensorFlow, or with TF_NUM_INTRAOP_THREADS set,
+    the threads stay as they are, which changes speed, not results.
+    """
+    if os.environ.get("TF_NUM_INTRAOP_THREADS") or tf.config.threading.get_intra_op_parallelism_threads() == 1:
+        return
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+    except RuntimeError:
+        log("note: TensorFlow is already initialised in this process, so each op keeps all threads; "
+            "batch slices run faster with one (start a fresh process, or pass --batch_chunks=1).")
+
+
 def _local_devices():
     """All local GPUs; without GPUs, all logical CPUs (one unless configured otherwise)."""
     devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")

@@ -71,6 +71,9 @@ def train(config, data=None, model_factory=None, log=print):
     if not isinstance(config, TrainConfig):
         raise UserError(f"train() needs a TrainConfig, got {type(config).__name__}.")
     run = run_folder.TrainingRun(config.output_dir)
+    chunks = strategies.batch_chunks(config)
+    if chunks > 1:  # before the strategy initialises TensorFlow
+        strategies.use_one_thread_per_op(log)
     strategy = strategies.make_strategy(config.strategy)
     replicas = strategy.num_replicas_in_sync
     if config.batch_size % replicas:
@@ -81,6 +84,7 @@ def train(config, data=None, model_factory=None, log=print):
     check_same_run(config)
     with strategy.scope():
         model = (model_factory or build_model)(config, data.observation_shape)
+    model.batch_chunks = chunks
     # Before anything is written: an input the data set cannot give fails first.
     model.check_training_data(data)
     if not chief:
@@ -123,6 +127,9 @@ def _train(config, run, strategy, data, chief, model, log):
         "steps_per_s": round((config.steps - start_step) / wall_time, 3) if wall_time > 0 else None,
         "strategy": strategies.strategy_name(strategy),
         "num_replicas": strategy.num_replicas_in_sync,
+        # How this run computed its batches (speed only; gradients agree up to round-off).
+        "batch_chunks": model.batch_chunks,
+        "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
         "dataset": config.dataset,
         "data_source": data.data_source,
         "observation_shape": list(data.observation_shape),

@@ -158,3 +158,46 @@ def test_hparams_may_not_hold_the_seed_or_unknown_names(tiny_config, dsprites):
 def test_restore_model_needs_a_checkpoint(tiny_config, dsprites):
     with pytest.raises(UserError, match="no checkpoint in .*train the run first"):
         trainer.restore_model(tiny_config(), dsprites)
+
+
+def test_batch_chunks_are_resolved_and_recorded(tiny_config, dsprites, monkeypatch):
+    from disent_tf.training import strategy
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert strategy.batch_chunks(tiny_config(batch_size=64)) == 2  # one slice per core, 32 images each
+    assert strategy.batch_chunks(tiny_config(batch_size=16)) == 1  # 8 images a core: not worth it
+    assert strategy.batch_chunks(tiny_config(batch_size=64, strategy="mirrored")) == 1
+    assert strategy.batch_chunks(tiny_config(batch_size=16, batch_chunks=3)) == 3
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert strategy.batch_chunks(tiny_config(batch_size=64)) == 1  # 8 images a core
+    results = trainer.train(tiny_config(steps=3, batch_chunks=2, eval_batches=1), data=dsprites,
+                            log=lambda line: None)
+    assert results["batch_chunks"] == 2 and results["intra_op_threads"] >= 0
+    assert all(np.isfinite(value) for value in results["last_batch_losses"].values())
+    with pytest.raises(UserError, match="batch_chunks must be 0"):
+        tiny_config(batch_chunks=-1)
+
+
+def test_one_thread_per_op_is_set_before_tensorflow_starts_else_noted(monkeypatch):
+    import subprocess
+    import sys
+
+    from disent_tf.training import strategy
+
+    code = ("import tensorflow as tf\n"
+            "from disent_tf.training import strategy\n"
+            "strategy.use_one_thread_per_op(print)\n"
+            "print('threads', tf.config.threading.get_intra_op_parallelism_threads())\n")
+    env = {key: value for key, value in os.environ.items() if key != "TF_NUM_INTRAOP_THREADS"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.stdout.splitlines() == ["threads 1"], done.stderr[-2000:]
+    # Where TensorFlow already runs with other threads, they stay, with a note.
+    def refuse(threads):
+        raise RuntimeError("Intra op parallelism cannot be modified after initialization.")
+
+    monkeypatch.delenv("TF_NUM_INTRAOP_THREADS", raising=False)
+    monkeypatch.setattr(tf.config.threading, "get_intra_op_parallelism_threads", lambda: 0)
+    monkeypatch.setattr(tf.config.threading, "set_intra_op_parallelism_threads", refuse)
+    lines = []
+    strategy.use_one_thread_per_op(lines.append)
+    assert len(lines) == 1 and "already initialised" in lines[0]

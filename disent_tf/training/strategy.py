@@ -1,4 +1,4 @@
-"""Which tf.distribute strategy a run uses, and which worker writes its files.
+"""Which tf.distribute strategy a run uses, which worker writes its files, and how a CPU shares a batch.
 
 `auto` follows the hardware: MirroredStrategy over all local GPUs when there
 are several, the default (single-device) strategy otherwise. `mirrored` and
@@ -6,6 +6,11 @@ are several, the default (single-device) strategy otherwise. `mirrored` and
 which is how the tests run two replicas on one CPU); `multi_worker` builds MultiWorkerMirroredStrategy from
 the TF_CONFIG environment variable (one process per machine, all started with
 the same command).
+
+On a CPU with one replica, `batch_chunks` slices each batch, one slice per
+core, and `use_one_thread_per_op` gives each op one thread: the slices' ops
+then run side by side, which keeps the cores busier than splitting every
+small op across them (docs/performance.md).
 """
 
 import json
@@ -53,15 +58,20 @@ def use_one_thread_per_op(log):
 
     Possible only before TensorFlow initialises (the start of bin/train); in a
     process that already ran TensorFlow, or with TF_NUM_INTRAOP_THREADS set,
-    the threads stay as they are, which changes speed, not results.
+    the threads stay as they are, which changes speed and round-off, not the model.
     """
     if os.environ.get("TF_NUM_INTRAOP_THREADS") or tf.config.threading.get_intra_op_parallelism_threads() == 1:
-        return
+        return  # the user's choice, or done already
     try:
         tf.config.threading.set_intra_op_parallelism_threads(1)
     except RuntimeError:
         log("note: TensorFlow is already initialised in this process, so each op keeps all threads; "
             "batch slices run faster with one (start a fresh process, or pass --batch_chunks=1).")
+
+
+def intra_op_threads():
+    """Threads per op this process runs with (0: TensorFlow's default, one per core)."""
+    return int(os.environ.get("TF_NUM_INTRAOP_THREADS") or tf.config.threading.get_intra_op_parallelism_threads())
 
 
 def _local_devices():

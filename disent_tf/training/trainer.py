@@ -129,7 +129,7 @@ def _train(config, run, strategy, data, chief, model, log):
         "num_replicas": strategy.num_replicas_in_sync,
         # How this run computed its batches (speed only; gradients agree up to round-off).
         "batch_chunks": model.batch_chunks,
-        "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
+        "intra_op_threads": strategies.intra_op_threads(),
         "dataset": config.dataset,
         "data_source": data.data_source,
         "observation_shape": list(data.observation_shape),

@@ -172,7 +172,7 @@ def test_batch_chunks_are_resolved_and_recorded(tiny_config, dsprites, monkeypat
     assert strategy.batch_chunks(tiny_config(batch_size=64)) == 1  # 8 images a core
     results = trainer.train(tiny_config(steps=3, batch_chunks=2, eval_batches=1), data=dsprites,
                             log=lambda line: None)
-    assert results["batch_chunks"] == 2 and results["intra_op_threads"] >= 0
+    assert results["batch_chunks"] == 2 and results["intra_op_threads"] == strategy.intra_op_threads() == 1
     assert all(np.isfinite(value) for value in results["last_batch_losses"].values())
     with pytest.raises(UserError, match="batch_chunks must be 0"):
         tiny_config(batch_chunks=-1)

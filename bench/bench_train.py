@@ -68,9 +68,7 @@ def bare_worker(args):
     from disent_tf.training.config import TrainConfig
 
     # The trainer's way of computing a batch (slices and threads), so that this stays its floor.
-    chunks = strategy.batch_chunks(TrainConfig(batch_size=args.batch))
-    if chunks > 1:
-        strategy.use_one_thread_per_op(print)
+    chunks = strategy.prepare_batch_chunks(TrainConfig(batch_size=args.batch), print)
     model = models.get("beta_vae", seed=0)
     model.batch_chunks = chunks
     variables = model.vae_variables()

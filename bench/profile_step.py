@@ -21,6 +21,7 @@ what it costs.
 
 import argparse
 import math
+import typing
 import pathlib
 import statistics
 import sys
@@ -44,6 +45,15 @@ def layer_macs(layer, input_shape, output_shape):
     if isinstance(layer, keras.layers.Conv2DTranspose):  # every input pixel meets the whole kernel
         return math.prod(input_shape[1:]) * math.prod(layer.kernel.shape[:2]) * output_shape[-1]
     return math.prod(output_shape[1:]) * math.prod(layer.kernel.shape[:3])
+
+
+class LayerTiming(typing.NamedTuple):
+    """One layer's multiply-adds per image and its timed functions."""
+
+    macs: int
+    data_gradient: bool  # False for the layer that reads the images: training never needs that gradient
+    forward: object
+    forward_backward: object
 
 
 class Profile:
@@ -79,10 +89,10 @@ class Profile:
         for part in (model.encoder, model.decoder):
             for layer in part.layers:
                 if isinstance(layer, (keras.layers.Dense, keras.layers.Conv2D, keras.layers.Conv2DTranspose)):
-                    macs = layer_macs(layer, layer.input.shape, layer.output.shape)
-                    # Training never needs the gradient with respect to the images.
                     reads_images = layer.input is model.encoder.inputs[0]
-                    self.layers[layer.name] = (macs, not reads_images) + self._layer_functions(layer, reads_images)
+                    self.layers[layer.name] = LayerTiming(layer_macs(layer, layer.input.shape, layer.output.shape),
+                                                          not reads_images,
+                                                          *self._layer_functions(layer, reads_images))
 
     @staticmethod
     def _layer_functions(layer, reads_images):
@@ -120,9 +130,9 @@ def main():
     for profile in profiles:
         for name, function in profile.parts.items():
             functions[(profile.precision, name)] = function
-        for name, (_, _, forward, forward_backward) in profile.layers.items():
-            functions[(profile.precision, name, "forward")] = forward
-            functions[(profile.precision, name, "forward+backward")] = forward_backward
+        for name, layer in profile.layers.items():
+            functions[(profile.precision, name, "forward")] = layer.forward
+            functions[(profile.precision, name, "forward+backward")] = layer.forward_backward
     times = {key: [] for key in functions}
     for round_number in range(args.rounds + 1):
         for key, function in functions.items():
@@ -131,7 +141,7 @@ def main():
                 times[key].append(milliseconds)
     median = {key: statistics.median(values) for key, values in times.items()}
 
-    step_gflop = 2 * sum(macs * (2 + data_gradient) for macs, data_gradient, _, _ in profiles[0].layers.values())
+    step_gflop = 2 * sum(layer.macs * (2 + layer.data_gradient) for layer in profiles[0].layers.values())
     step_gflop *= BATCH / 1e9
     print(f"one step: about {step_gflop:.2f} GFLOP (forward, backward-data and backward-weights of every layer)")
     print_sub_steps(profiles, median, step_gflop)
@@ -152,16 +162,16 @@ def print_layers(profiles, median):
     print(f"{'layer':8s}{'MMAC/img':>11s}" + f"{'fwd ms':>9s}{'GFLOP/s':>8s}{'f+b ms':>9s}{'GFLOP/s':>8s}"
           * len(profiles))
     totals = {profile.precision: [0.0, 0.0] for profile in profiles}
-    for name, (macs, data_gradient, _, _) in profiles[0].layers.items():
+    for name, layer in profiles[0].layers.items():
         cells = ""
         for profile in profiles:
             forward = median[(profile.precision, name, "forward")]
             both = median[(profile.precision, name, "forward+backward")]
             totals[profile.precision][0] += forward
             totals[profile.precision][1] += both
-            flop = 2 * macs * BATCH / 1e6  # MFLOP of one pass, so MFLOP / ms = GFLOP/s
-            cells += f"{forward:9.2f}{flop / forward:8.0f}{both:9.2f}{(2 + data_gradient) * flop / both:8.0f}"
-        print(f"{name:8s}{macs / 1e6:11.2f}{cells}")
+            flop = 2 * layer.macs * BATCH / 1e6  # MFLOP of one pass, so MFLOP / ms = GFLOP/s
+            cells += f"{forward:9.2f}{flop / forward:8.0f}{both:9.2f}{(2 + layer.data_gradient) * flop / both:8.0f}"
+        print(f"{name:8s}{layer.macs / 1e6:11.2f}{cells}")
     print(f"{'sum':8s}{'':11s}" + "".join(f"{forward:9.2f}{'':8s}{both:9.2f}{'':8s}"
                                            for forward, both in totals.values()))
 

@@ -51,12 +51,11 @@ def evaluate(data, encoder, config, progress=print):
     sampler = make_sampler(data, encoder, kinds[0], config.cache, config.batch_size)
     for kind in kinds:
         sampler.encoder.check_kind(kind)
-    num_workers = parallel.default_num_workers() if config.num_workers is None else int(config.num_workers)
     stages_before = sampler.stages()
     started = time.perf_counter()
     if config.encode_grid:
         sampler.encode_grid()
-    with parallel.FitQueue(num_workers) as queue:
+    with parallel.FitQueue(config.num_workers) as queue:
         draws, unqueued, queued = [], [], []
         for position, kind in enumerate(kinds):
             draws.append(_draw_kind(data, sampler.with_kind(kind), kind, config, progress))
@@ -69,7 +68,7 @@ def evaluate(data, encoder, config, progress=print):
         for collect, metrics in queued:
             _finish_queued(collect, metrics, progress)
     timing = _timing(sampler.stages(), stages_before, draws, (started, drawn_at, time.perf_counter()))
-    return {draw.kind: _results(data, draw, config, num_workers, timing) for draw in draws}
+    return {draw.kind: _results(data, draw, config, queue.num_workers, timing) for draw in draws}
 
 
 def check_data(data, config):

@@ -53,6 +53,17 @@ def batch_chunks(config):
     return cores if 1 < cores <= config.batch_size // MIN_CHUNK_IMAGES else 1
 
 
+def prepare_batch_chunks(config, log):
+    """The run's `batch_chunks`, with one thread per op set up when it slices its batches.
+
+    Call it before anything initialises TensorFlow (make_strategy does).
+    """
+    chunks = batch_chunks(config)
+    if chunks > 1:
+        use_one_thread_per_op(log)
+    return chunks
+
+
 def use_one_thread_per_op(log):
     """Gives each op one thread, so that the batch's slices, not each op, spread over the cores.
 

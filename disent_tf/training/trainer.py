@@ -71,9 +71,7 @@ def train(config, data=None, model_factory=None, log=print):
     if not isinstance(config, TrainConfig):
         raise UserError(f"train() needs a TrainConfig, got {type(config).__name__}.")
     run = run_folder.TrainingRun(config.output_dir)
-    chunks = strategies.batch_chunks(config)
-    if chunks > 1:  # before the strategy initialises TensorFlow
-        strategies.use_one_thread_per_op(log)
+    chunks = strategies.prepare_batch_chunks(config, log)
     strategy = strategies.make_strategy(config.strategy)
     replicas = strategy.num_replicas_in_sync
     if config.batch_size % replicas:

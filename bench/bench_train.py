@@ -7,7 +7,8 @@ Each round runs, one after the other (interleaved, because this machine
 drifts 15-30% between runs), each in a fresh process:
 ../shared/bench/torch_vae.py in --mode eager and --mode compile, PyTorch's
 bfloat16 autocast (bench/torch_bf16_autocast.py), a bare tf.function step of
-beta_vae on one in-memory batch (the trainer's floor), then disent_tf's
+beta_vae on one in-memory batch, a window of 50 steps per call (the trainer's
+floor), then disent_tf's
 trainer on beta_vae / embedded dSprites at batch 64 in float32 and in
 mixed_bfloat16 (and with jit_compile, given --jit). A trainer run's speed is
 the median over windows of 50 steps after a warm-up window (tracing), timed
@@ -42,14 +43,15 @@ def trainer_worker(args):
         config = TrainConfig(model="beta_vae", batch_size=args.batch, steps=steps, jit_compile=args.jit,
                              precision=args.precision,
                              strategy=args.strategy, log_every=WINDOW, summary_every=100, checkpoint_every=steps,
-                             steps_per_call=args.steps_per_call, eval_batches=0, output_dir=output_dir)
+                             eval_batches=0, output_dir=output_dir,
+                             **({} if args.steps_per_call is None else {"steps_per_call": args.steps_per_call}))
         results = trainer.train(config, log=lambda line: marks.append(time.perf_counter()))
     # marks[0] ends the warm-up window (it includes tracing); the rest are steady.
     rates = [WINDOW / (later - earlier) for earlier, later in zip(marks, marks[1:])]
     median = statistics.median(rates)
     print("RESULT " + json.dumps({
         "framework": "disent_tf", "jit_compile": args.jit, "strategy": results["strategy"],
-        "steps_per_call": args.steps_per_call, "batch": args.batch, "precision": args.precision,
+        "steps_per_call": config.steps_per_call, "batch": args.batch, "precision": args.precision,
         "batch_chunks": results["batch_chunks"], "intra_op_threads": results["intra_op_threads"],
         "window_steps_per_s": [round(rate, 3) for rate in rates],
         "steps_per_s_median": round(median, 3), "images_per_s_median": round(median * args.batch, 1),
@@ -76,19 +78,24 @@ def bare_worker(args):
     optimizer.build(variables)
     images = tf.constant((np.random.default_rng(0).random((args.batch, 64, 64, 1)) > 0.9).astype(np.float32))
 
-    @tf.function
     def step(x, number):
         with tf.GradientTape() as tape:
             loss = model.compute_losses(x, number)["loss"]
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss
 
+    @tf.function
+    def window_of_steps(x, first):
+        # One call per window, like the trainer's steps_per_call: no Python between steps.
+        loss = step(x, first)
+        for number in tf.range(first + 1, first + WINDOW):
+            loss = step(x, number)
+        return loss
+
     rates = []
     for window in range(args.windows + 1):
         start = time.perf_counter()
-        for number in range(WINDOW):
-            loss = step(images, tf.constant(window * WINDOW + number, tf.int64))
-        loss.numpy()
+        window_of_steps(images, tf.constant(window * WINDOW, tf.int64)).numpy()
         if window:  # the first window traces
             rates.append(WINDOW / (time.perf_counter() - start))
     median = statistics.median(rates)
@@ -112,7 +119,7 @@ def main():
     parser.add_argument("--windows", type=int, default=5)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--strategy", default="default")
-    parser.add_argument("--steps_per_call", type=int, default=1)
+    parser.add_argument("--steps_per_call", type=int, help="the trainer's (default: TrainConfig's)")
     parser.add_argument("--jit", action="store_true", help="also run the trainer with jit_compile=True (slower on CPUs)")
     parser.add_argument("--torch_python", default=str(REPO / ".venv-torch" / "bin" / "python"))
     parser.add_argument("--torch_script", default=str(REPO.parent / "shared" / "bench" / "torch_vae.py"))
@@ -131,7 +138,9 @@ def main():
               "(see ../shared/bench/README.md)", file=sys.stderr)
     torch_flags = ["--batch", str(args.batch), "--windows", str(args.windows), "--window-steps", str(WINDOW)]
     worker = [sys.executable, __file__, "--worker", "--windows", str(args.windows), "--batch", str(args.batch),
-              "--strategy", args.strategy, "--steps_per_call", str(args.steps_per_call)]
+              "--strategy", args.strategy]
+    if args.steps_per_call is not None:
+        worker += ["--steps_per_call", str(args.steps_per_call)]
     variants = {
         "torch eager": [args.torch_python, args.torch_script, "--mode", "eager"] + torch_flags,
         "torch compile": [args.torch_python, args.torch_script, "--mode", "compile"] + torch_flags,

@@ -56,9 +56,15 @@ class TrainConfig:
     batch_chunks: int = option(0, "Slices of each replica's batch whose encoder and decoder run as independent "
                                "ops, one thread each. 0: one per core on a CPU with one replica and at least "
                                "16 images per core, else 1 (GPUs, several replicas); 1: no slicing.")
-    # Training steps per call of the compiled step function: >1 saves the
-    # per-call Python overhead where a step is very short (fast GPUs).
-    steps_per_call: int = option(1, "Steps per call of the compiled step (GPUs: try 50).")
+    # Training steps per call of the compiled step function. Between calls
+    # the cores wait on Python and on the executor's start and finish; on a
+    # 2-core CPU with batch slices that cost 10-14% of the step time
+    # (docs/performance.md). A call also ends at every event (log, summary,
+    # checkpoint), so the calls' boundaries follow the step count and a
+    # resumed run repeats an uninterrupted one exactly; another value
+    # changes round-off only. A stop request waits for the call in flight.
+    steps_per_call: int = option(50, "Steps per call of the compiled step, at most; a call also ends at every "
+                                 "log, summary and checkpoint step, and Ctrl-C or SIGTERM waits for it.")
     # The study evaluated every trained model on 1,000 fresh batches (REFERENCE.md section 5).
     eval_batches: int = option(1000, "Fresh batches the trained model is evaluated on for train_results.json "
                                "(the study: 1000; 0 skips it).")

@@ -271,7 +271,7 @@ def _check_finite(first_bad_step, run):
 
 
 class _StopOnSignal:
-    """Turns the first SIGINT/SIGTERM into a request to stop after the current step.
+    """Turns the first SIGINT/SIGTERM into a request to stop after the steps in flight.
 
     A second Ctrl-C falls back to Python's default (KeyboardInterrupt), for a
     user who does not want to wait for the checkpoint.

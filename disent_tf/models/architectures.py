@@ -88,7 +88,8 @@ def deconv_decoder(output_shape, num_latent, seed=None, precision="float32"):
     hidden = _dense(1024, init, precision, "relu", name="d2")(hidden)
     hidden = keras.layers.Reshape((4, 4, 64), dtype=precision)(hidden)
     for index, filters in enumerate((64, 32, 32), start=3):
-        hidden = keras.layers.Conv2DTranspose(
+        # Keras's layer; in bfloat16 its bias gradient is summed in float32 (models/layers.py).
+        hidden = layers.Conv2DTransposeFloat32BiasSum(
             filters, 4, strides=2, padding="same", activation="relu", kernel_initializer=init(), dtype=precision,
             name=f"d{index}",
         )(hidden)

@@ -1,11 +1,11 @@
-"""OverlapAddConv2DTranspose computes Keras's Conv2DTranspose(k4, s2, same): outputs and gradients."""
+"""The faster layers compute Keras's: OverlapAddConv2DTranspose and Conv2DTransposeFloat32BiasSum."""
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from disent_tf.models.layers import OverlapAddConv2DTranspose
+from disent_tf.models.layers import Conv2DTransposeFloat32BiasSum, OverlapAddConv2DTranspose
 
 
 @pytest.mark.parametrize("height, in_channels, out_channels", [(32, 32, 1), (4, 8, 3), (5, 3, 2)])
@@ -40,3 +40,38 @@ def test_config_rebuilds_the_layer():
     layer = OverlapAddConv2DTranspose(3, name="d6")
     rebuilt = OverlapAddConv2DTranspose.from_config(layer.get_config())
     assert (rebuilt.filters, rebuilt.kernel_size, rebuilt.strides, rebuilt.padding) == (3, (4, 4), (2, 2), "same")
+
+
+def _forward_and_gradients(layer, inputs, upstream):
+    """Outputs and the gradients (input, kernel, bias) of sum(outputs * upstream)."""
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        outputs = layer(inputs)
+        loss = tf.reduce_sum(tf.cast(outputs, tf.float32) * upstream)
+    return [outputs] + tape.gradient(loss, [inputs, layer.kernel, layer.bias])
+
+
+@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+def test_float32_bias_sum_matches_keras_and_sums_the_bias_gradient_in_float32(precision):
+    rng = np.random.default_rng(0)
+    inputs = tf.constant(rng.standard_normal((16, 8, 8, 4)).astype(np.float32))
+    # Upstream gradients of one sign per channel, so that the bias gradient is a large sum with no cancellation.
+    upstream = tf.constant((np.abs(rng.standard_normal((16, 16, 16, 3))) * [1, -1, 1]).astype(np.float32))
+    layers = [cls(3, 4, strides=2, padding="same", dtype=precision, name="d5",
+                  kernel_initializer=keras.initializers.GlorotUniform(seed=1))
+              for cls in (keras.layers.Conv2DTranspose, Conv2DTransposeFloat32BiasSum)]
+    for layer in layers:
+        layer.build(inputs.shape)
+    layers[0].bias.assign(rng.standard_normal(3).astype(np.float32))
+    layers[1].set_weights(layers[0].get_weights())
+    keras_results, results = (_forward_and_gradients(layer, inputs, upstream) for layer in layers)
+
+    exact_bias_gradient = upstream.numpy().sum(axis=(0, 1, 2))
+    np.testing.assert_allclose(results[3].numpy(), exact_bias_gradient, rtol=1e-2)  # bfloat16's 8 bits
+    if precision == "float32":  # Keras's own ops: the same numbers
+        for expected, actual in zip(keras_results, results):
+            np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+    else:  # the same outputs and other gradients; Keras's bias gradient, summed in bfloat16, is far off
+        for expected, actual in zip(keras_results[:3], results[:3]):
+            np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+        assert np.abs(keras_results[3].numpy() / exact_bias_gradient - 1).max() > 0.05

@@ -59,44 +59,16 @@ def trainer_worker(args):
 
 
 def bare_worker(args):
-    """Runs inside a child process: a bare tf.function step on one in-memory batch, no trainer."""
+    """Runs inside a child process: the trainer's step on one in-memory batch, no trainer (bench/bare_step.py)."""
     sys.path.insert(0, str(REPO))
-    import keras
-    import numpy as np
-    import tensorflow as tf
+    import bare_step
 
-    from disent_tf import models
-    from disent_tf.training import strategy
-    from disent_tf.training.config import TrainConfig
-
-    # The trainer's way of computing a batch (slices and threads), so that this stays its floor.
-    chunks = strategy.prepare_batch_chunks(TrainConfig(batch_size=args.batch), print)
-    model = models.get("beta_vae", seed=0)
-    model.batch_chunks = chunks
-    variables = model.vae_variables()
-    optimizer = keras.optimizers.Adam(1e-4)
-    optimizer.build(variables)
-    images = tf.constant((np.random.default_rng(0).random((args.batch, 64, 64, 1)) > 0.9).astype(np.float32))
-
-    def step(x, number):
-        with tf.GradientTape() as tape:
-            loss = model.compute_losses(x, number)["loss"]
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        return loss
-
-    @tf.function
-    def window_of_steps(x, first):
-        # One call per window, like the trainer's steps_per_call: no Python between steps.
-        loss = step(x, first)
-        for number in tf.range(first + 1, first + WINDOW):
-            loss = step(x, number)
-        return loss
-
+    window, chunks = bare_step.build_window(WINDOW, batch=args.batch)
     rates = []
-    for window in range(args.windows + 1):
+    for number in range(args.windows + 1):
         start = time.perf_counter()
-        window_of_steps(images, tf.constant(window * WINDOW, tf.int64)).numpy()
-        if window:  # the first window traces
+        window(number * WINDOW).numpy()
+        if number:  # the first window traces
             rates.append(WINDOW / (time.perf_counter() - start))
     median = statistics.median(rates)
     print("RESULT " + json.dumps({

@@ -21,21 +21,20 @@ what it costs.
 
 import argparse
 import math
-import typing
 import pathlib
 import statistics
 import sys
 import time
+import typing
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from disent_tf import models  # noqa: E402
+import bare_step  # noqa: E402  (bench/, this script's folder)
 
-BATCH = 64
+BATCH = bare_step.BATCH
 
 
 def layer_macs(layer, input_shape, output_shape):
@@ -61,29 +60,17 @@ class Profile:
 
     def __init__(self, precision):
         self.precision = precision
-        model = models.get("beta_vae", seed=0, precision=precision)
-        variables = model.vae_variables()
-        optimizer = keras.optimizers.Adam(1e-4)
-        optimizer.build(variables)
-        images = tf.constant((np.random.default_rng(0).random((BATCH, 64, 64, 1)) > 0.9).astype(np.float32))
+        # One slice, each op on every core: the layers' own speed (bench/trace_step.py traces the trainer's way).
+        model, variables, optimizer, images, gradients, step = bare_step.build_step(precision, BATCH)
         number = tf.constant(0, tf.int64)
-
-        def gradients():
-            with tf.GradientTape() as tape:
-                loss = model.compute_losses(images, number)["loss"]
-            return tape.gradient(loss, variables)
-
         fixed_gradients = [tf.zeros_like(variable) for variable in variables]
-
-        def step():
-            optimizer.apply_gradients(zip(gradients(), variables))
 
         self.parts = {
             "encoder forward": tf.function(lambda: model.encoder(images)),
             "forward and losses": tf.function(lambda: model.compute_losses(images, number)["loss"]),
-            "forward and backward": tf.function(gradients),
+            "forward and backward": tf.function(lambda: gradients(number)[1]),
             "Adam update": tf.function(lambda: optimizer.apply_gradients(zip(fixed_gradients, variables))),
-            "whole step": tf.function(step),
+            "whole step": tf.function(lambda: step(number)),
         }
         self.layers = {}
         for part in (model.encoder, model.decoder):

@@ -88,10 +88,11 @@ def deconv_decoder(output_shape, num_latent, seed=None, precision="float32"):
     hidden = _dense(1024, init, precision, "relu", name="d2")(hidden)
     hidden = keras.layers.Reshape((4, 4, 64), dtype=precision)(hidden)
     for index, filters in enumerate((64, 32, 32), start=3):
-        # Keras's layer; in bfloat16 its bias gradient is summed in float32 (models/layers.py).
+        # Keras's layer; in bfloat16 its bias gradient is summed in float32, and d5, read by the float32
+        # logits, adds its bias and ReLU in float32 (models/layers.py).
         hidden = layers.Conv2DTransposeFloat32BiasSum(
             filters, 4, strides=2, padding="same", activation="relu", kernel_initializer=init(), dtype=precision,
-            name=f"d{index}",
+            float32_output=index == 5, name=f"d{index}",
         )(hidden)
     # The Keras layer's sum, computed faster (models/layers.py).
     logits = layers.OverlapAddConv2DTranspose(

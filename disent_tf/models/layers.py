@@ -75,7 +75,22 @@ class Conv2DTransposeFloat32BiasSum(keras.layers.Conv2DTranspose):
     d5 were off by 22%, 72% and 94%, where every other variable's were off by
     0.1-10%. Here the upstream gradient is cast to float32 and summed, which
     is also faster. A float32 layer is Keras's own, op for op.
+
+    With float32_output=True a bfloat16 layer adds its bias and applies its
+    activation in float32, and returns float32: for the layer a float32 layer
+    reads (d5, read by the logits d6), whose output would be cast to float32
+    anyway. Its conv stays bfloat16; the bias add, ReLU and their gradients
+    skip TensorFlow's bfloat16 element-wise kernels, several times slower
+    than float32's, and the casts of the output and of its gradient both ways
+    (docs/performance.md: the bare bfloat16 step 45-50 -> 55-57 steps/s).
     """
+
+    def __init__(self, *args, float32_output=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.float32_output = float32_output
+
+    def get_config(self):
+        return {**super().get_config(), "float32_output": self.float32_output}
 
     def call(self, inputs):
         if not self.use_bias or self.compute_dtype == "float32" or self.data_format != "channels_last":
@@ -83,8 +98,10 @@ class Conv2DTransposeFloat32BiasSum(keras.layers.Conv2DTranspose):
         outputs = keras.ops.conv_transpose(inputs, self.kernel, strides=list(self.strides), padding=self.padding,
                                            output_padding=self.output_padding, dilation_rate=self.dilation_rate,
                                            data_format=self.data_format)
-        # Keras has cast the variable to the compute dtype; a tensor enters the custom gradient.
-        outputs = _add_bias_summed_in_float32(outputs, tf.convert_to_tensor(self.bias))
+        if self.float32_output:  # float32's own BiasAddGrad sums the bias gradient
+            outputs = tf.nn.bias_add(tf.cast(outputs, tf.float32), tf.cast(self.bias, tf.float32))
+        else:  # Keras has cast the variable to the compute dtype; a tensor enters the custom gradient.
+            outputs = _add_bias_summed_in_float32(outputs, tf.convert_to_tensor(self.bias))
         return outputs if self.activation is None else self.activation(outputs)
 
 

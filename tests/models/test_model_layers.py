@@ -75,3 +75,42 @@ def test_float32_bias_sum_matches_keras_and_sums_the_bias_gradient_in_float32(pr
         for expected, actual in zip(keras_results[:3], results[:3]):
             np.testing.assert_array_equal(actual.numpy(), expected.numpy())
         assert np.abs(keras_results[3].numpy() / exact_bias_gradient - 1).max() > 0.05
+
+
+@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+def test_float32_output_adds_bias_and_activation_in_float32(precision):
+    rng = np.random.default_rng(1)
+    inputs = tf.constant(rng.standard_normal((16, 8, 8, 4)).astype(np.float32))
+    upstream = tf.constant((np.abs(rng.standard_normal((16, 16, 16, 3))) * [1, -1, 1]).astype(np.float32))
+    layers = [cls(3, 4, strides=2, padding="same", activation="relu", dtype=precision, name="d5",
+                  kernel_initializer=keras.initializers.GlorotUniform(seed=1), **options)
+              for cls, options in ((keras.layers.Conv2DTranspose, {}),
+                                   (Conv2DTransposeFloat32BiasSum, {"float32_output": True}))]
+    for layer in layers:
+        layer.build(inputs.shape)
+    layers[0].bias.assign(rng.standard_normal(3).astype(np.float32))
+    layers[1].set_weights(layers[0].get_weights())
+    keras_results, results = (_forward_and_gradients(layer, inputs, upstream) for layer in layers)
+
+    assert results[0].dtype == tf.float32
+    if precision == "float32":  # Keras's own ops: the same numbers
+        for expected, actual in zip(keras_results, results):
+            np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+        return
+    # The same bfloat16 conv; its bias add and ReLU, rounded to bfloat16 in Keras's layer, are not here.
+    keras_outputs = tf.cast(keras_results[0], tf.float32).numpy()
+    np.testing.assert_allclose(results[0].numpy(), keras_outputs, rtol=2 ** -7, atol=1e-2)
+    assert not np.array_equal(results[0].numpy(), keras_outputs)
+    # The ReLU's mask in float32 differs from bfloat16's only where the pre-activation rounds to 0.
+    active = results[0].numpy() > 0
+    np.testing.assert_array_equal(active, keras_outputs > 0)
+    exact_bias_gradient = (upstream.numpy() * active).sum(axis=(0, 1, 2))
+    np.testing.assert_allclose(results[3].numpy(), exact_bias_gradient, rtol=1e-2)
+    # The conv's gradients see the same bfloat16 upstream gradient: the same numbers.
+    for expected, actual in zip(keras_results[1:3], results[1:3]):
+        np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
+def test_float32_output_is_in_the_config():
+    layer = Conv2DTransposeFloat32BiasSum(3, 4, float32_output=True, name="d5")
+    assert Conv2DTransposeFloat32BiasSum.from_config(layer.get_config()).float32_output

@@ -101,7 +101,7 @@ def test_float32_output_adds_bias_and_activation_in_float32(precision):
     keras_outputs = tf.cast(keras_results[0], tf.float32).numpy()
     np.testing.assert_allclose(results[0].numpy(), keras_outputs, rtol=2 ** -7, atol=1e-2)
     assert not np.array_equal(results[0].numpy(), keras_outputs)
-    # The ReLU's mask in float32 differs from bfloat16's only where the pre-activation rounds to 0.
+    # The same ReLU mask: no pre-activation here is near enough to 0 for bfloat16's rounding to flip it.
     active = results[0].numpy() > 0
     np.testing.assert_array_equal(active, keras_outputs > 0)
     exact_bias_gradient = (upstream.numpy() * active).sum(axis=(0, 1, 2))

@@ -9,6 +9,11 @@ on the AVX-512 CPUs of docs/performance.md, a tenth of the other layers.
 followed by an overlap-add of the patches, and keeps TensorFlow's own
 gradient ops, which are fast: the layer's forward pass takes under half the
 time and its variables, checkpoints and outputs are those of the Keras layer.
+
+`Conv2DTransposeFloat32BiasSum` is the other transposed convolutions (d3-d5):
+Keras's layer in float32; in bfloat16 it sums its bias gradient in float32,
+which TensorFlow's BiasAddGrad does not, and d5 can add its bias and ReLU in
+float32 for the float32 d6 that reads it.
 """
 
 import keras

@@ -51,20 +51,29 @@ def _forward_and_gradients(layer, inputs, upstream):
     return [outputs] + tape.gradient(loss, [inputs, layer.kernel, layer.bias])
 
 
-@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
-def test_float32_bias_sum_matches_keras_and_sums_the_bias_gradient_in_float32(precision):
-    rng = np.random.default_rng(0)
+def _keras_and_bias_sum_results(precision, seed, activation=None, **options):
+    """(upstream, Keras's Conv2DTranspose's results, Conv2DTransposeFloat32BiasSum(**options)'s), the same weights.
+
+    d5's shape, 16 images; results as _forward_and_gradients gives them.
+    """
+    rng = np.random.default_rng(seed)
     inputs = tf.constant(rng.standard_normal((16, 8, 8, 4)).astype(np.float32))
     # Upstream gradients of one sign per channel, so that the bias gradient is a large sum with no cancellation.
     upstream = tf.constant((np.abs(rng.standard_normal((16, 16, 16, 3))) * [1, -1, 1]).astype(np.float32))
-    layers = [cls(3, 4, strides=2, padding="same", dtype=precision, name="d5",
-                  kernel_initializer=keras.initializers.GlorotUniform(seed=1))
-              for cls in (keras.layers.Conv2DTranspose, Conv2DTransposeFloat32BiasSum)]
+    layers = [cls(3, 4, strides=2, padding="same", activation=activation, dtype=precision, name="d5",
+                  kernel_initializer=keras.initializers.GlorotUniform(seed=1), **layer_options)
+              for cls, layer_options in ((keras.layers.Conv2DTranspose, {}), (Conv2DTransposeFloat32BiasSum, options))]
     for layer in layers:
         layer.build(inputs.shape)
     layers[0].bias.assign(rng.standard_normal(3).astype(np.float32))
     layers[1].set_weights(layers[0].get_weights())
     keras_results, results = (_forward_and_gradients(layer, inputs, upstream) for layer in layers)
+    return upstream, keras_results, results
+
+
+@pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
+def test_float32_bias_sum_matches_keras_and_sums_the_bias_gradient_in_float32(precision):
+    upstream, keras_results, results = _keras_and_bias_sum_results(precision, seed=0)
 
     exact_bias_gradient = upstream.numpy().sum(axis=(0, 1, 2))
     np.testing.assert_allclose(results[3].numpy(), exact_bias_gradient, rtol=1e-2)  # bfloat16's 8 bits
@@ -79,18 +88,8 @@ def test_float32_bias_sum_matches_keras_and_sums_the_bias_gradient_in_float32(pr
 
 @pytest.mark.parametrize("precision", ["float32", "mixed_bfloat16"])
 def test_float32_output_adds_bias_and_activation_in_float32(precision):
-    rng = np.random.default_rng(1)
-    inputs = tf.constant(rng.standard_normal((16, 8, 8, 4)).astype(np.float32))
-    upstream = tf.constant((np.abs(rng.standard_normal((16, 16, 16, 3))) * [1, -1, 1]).astype(np.float32))
-    layers = [cls(3, 4, strides=2, padding="same", activation="relu", dtype=precision, name="d5",
-                  kernel_initializer=keras.initializers.GlorotUniform(seed=1), **options)
-              for cls, options in ((keras.layers.Conv2DTranspose, {}),
-                                   (Conv2DTransposeFloat32BiasSum, {"float32_output": True}))]
-    for layer in layers:
-        layer.build(inputs.shape)
-    layers[0].bias.assign(rng.standard_normal(3).astype(np.float32))
-    layers[1].set_weights(layers[0].get_weights())
-    keras_results, results = (_forward_and_gradients(layer, inputs, upstream) for layer in layers)
+    upstream, keras_results, results = _keras_and_bias_sum_results(precision, seed=1, activation="relu",
+                                                                   float32_output=True)
 
     assert results[0].dtype == tf.float32
     if precision == "float32":  # Keras's own ops: the same numbers

@@ -65,7 +65,7 @@ def test_out_of_range_model_num_names_the_range(bad):
 
 
 def test_unknown_study_lists_the_studies():
-    with pytest.raises(UserError, match="smoke, unsupervised_study_v1"):
+    with pytest.raises(UserError, match="findings_study, smoke, unsupervised_study_v1"):
         study.get("nope")
 
 
@@ -95,3 +95,20 @@ def test_smoke_study_is_small_and_on_embedded_dsprites():
     assert {config.dataset for config in configs} == {"dsprites_full"}
     assert len({config.model for config in configs}) >= 3
     assert all(config.steps <= 1000 for config in configs)
+
+
+def test_findings_study_keeps_the_studys_weakest_middle_and_strongest_values():
+    findings = study.get("findings_study")
+    configs = [findings.config(n) for n in range(findings.num_models)]
+    assert findings.num_models == 36
+    assert {config.dataset for config in configs} == {"dsprites_full"}
+    assert {config.steps for config in configs} == {5000}
+    assert {config.precision for config in configs} == {"float32"}
+    assert findings.evaluation == sweep.STUDY_EVALUATION
+    for full, reduced in zip(sweep.STUDY_METHODS, findings.methods):
+        assert reduced.values == (full.values[0], full.values[2], full.values[-1])
+    # Seeds fastest, as in the study: models 0 and 1 are beta_vae beta 1, seeds 0 and 1.
+    assert [(c.model, c.hparams, c.seed) for c in configs[:3]] == [
+        ("beta_vae", {"beta": 1.0}, 0), ("beta_vae", {"beta": 1.0}, 1), ("beta_vae", {"beta": 4.0}, 0)]
+    # annealed_vae reaches C_max a third of the way through training, as in the study.
+    assert configs[-1].hparams == {"c_max": 100.0, "gamma": 1000.0, "iteration_threshold": 1666}

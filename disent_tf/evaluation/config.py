@@ -2,19 +2,23 @@
 
 bin/evaluate builds its flags from these fields; the study protocol is an
 EvaluationConfig too (`disent_tf.study.sweep.Study.evaluation`). Errors name
-the flag (`--field`), since that is where a user sets it.
+the flag (`--field`), since that is where a user sets it. This module imports
+nothing heavy (the choices of the estimator modules are defined here, and they
+import them), so a tool checks its flags before scikit-learn or numba load.
 """
 
 import dataclasses
 from typing import Optional, Tuple, Union
 
 from disent_tf.errors import UserError
-from disent_tf.evaluation import estimators, gbt
-from disent_tf.evaluation.metrics import GROUPS, METRICS, names as metric_names
+from disent_tf.evaluation.metrics import GROUPS, names as metric_names
 from disent_tf.options import option
 
 REPRESENTATIONS = ("mean", "sampled", "both")
-LR_ESTIMATORS = estimators.KINDS
+# The logistic regressions (estimators.py) and who fits the gradient boosted trees (gbt.py).
+LR_ESTIMATORS = ("study", "modern")
+GBT_BACKENDS = ("numba", "sklearn")
+DEFAULT_GBT_BACKEND = "numba"
 STUDY_SEED = "study"
 # The seeds dlib_reproduce drew for each (representation, metric) of the study from
 # RandomState(0).randint(2**32), in its order (REFERENCE.md section 5), by our metric names.
@@ -40,7 +44,7 @@ def parse_metrics(metrics):
     if not metrics or any(not name for name in metrics):
         raise UserError(f"--metrics has an empty name ({','.join(metrics)!r}); pass all, extended or a comma list "
                         f"of {', '.join(metric_names())}.")
-    unknown = [name for name in metrics if name not in METRICS and name not in GROUPS]
+    unknown = [name for name in metrics if name not in metric_names() and name not in GROUPS]
     if unknown:
         raise UserError(f"unknown metric {', '.join(unknown)}; choose from all, extended, {', '.join(metric_names())}.")
     wanted = {member for name in metrics for member in GROUPS.get(name, [name])}
@@ -58,8 +62,8 @@ class EvaluationConfig:
                                    "pipeline derived per representation and metric (docs/evaluation.md).")
     sample_scale: float = option(1.0, "Multiply every sample count by this (0 < s <= 1) for quick runs; results "
                                  "are then NOT comparable with the paper (recorded in the JSON).")
-    gbt_backend: str = option(gbt.DEFAULT_BACKEND, "Who fits DCI's and downstream_gbt's gradient boosted trees: "
-                              "the same model, numba ~10x faster.", choices=gbt.BACKENDS)
+    gbt_backend: str = option(DEFAULT_GBT_BACKEND, "Who fits DCI's and downstream_gbt's gradient boosted trees: "
+                              "the same model, numba ~10x faster.", choices=GBT_BACKENDS)
     lr_estimator: str = option("study", "Logistic regressions of beta_vae, modularity (explicitness) and "
                                "downstream_lr: study (scikit-learn 0.20's defaults: one-vs-rest, liblinear / "
                                "lbfgs CV) or modern (today's multinomial lbfgs).", choices=LR_ESTIMATORS)
@@ -82,8 +86,8 @@ class EvaluationConfig:
                             f"got {self.representation!r}.")
         if not 0 < self.sample_scale <= 1:
             raise UserError(f"--sample_scale must be in (0, 1], got {self.sample_scale}.")
-        if self.gbt_backend not in gbt.BACKENDS:
-            raise UserError(f"--gbt_backend must be one of {', '.join(gbt.BACKENDS)}, got {self.gbt_backend!r}.")
+        if self.gbt_backend not in GBT_BACKENDS:
+            raise UserError(f"--gbt_backend must be one of {', '.join(GBT_BACKENDS)}, got {self.gbt_backend!r}.")
         if self.num_workers is not None and int(self.num_workers) < 1:
             raise UserError(f"--num_workers must be at least 1, got {self.num_workers}.")
         if int(self.batch_size) < 1:

@@ -62,9 +62,9 @@ from scipy import special
 from sklearn import linear_model, model_selection, multiclass
 
 from disent_tf.errors import UserError
-from disent_tf.evaluation import parallel
+from disent_tf.evaluation import config, parallel
 
-KINDS = ("study", "modern")
+KINDS = config.LR_ESTIMATORS
 # "lr": LogisticRegression(); "lr_cv": LogisticRegressionCV(Cs=10, cv=KFold(5)).
 WHICH = ("lr", "lr_cv")
 # scikit-learn 0.20's defaults, unchanged since but pinned.

@@ -22,7 +22,7 @@ import sklearn
 from disent_tf import records
 from disent_tf.errors import UserError
 from disent_tf.evaluation import estimators, parallel, representation as representation_lib, sampling
-from disent_tf.evaluation.metrics import METRICS
+from disent_tf.evaluation import metrics as metric_table
 
 
 def make_sampler(data, encoder, kind="mean", cache=True, batch_size=None):
@@ -74,7 +74,7 @@ def evaluate(data, encoder, config, progress=print):
 def check_data(data, config):
     """One-sentence UserError when `data` lacks what one of the config's metrics needs."""
     for name in config.metric_names:
-        METRICS[name].check_data(data)
+        metric_table.get(name).check_data(data)
 
 
 class _KindDraw:
@@ -95,15 +95,17 @@ def _draw_kind(data, sampler, kind, config, progress):
     Metrics without fits are scored (and reported) as they are drawn.
     """
     seeds = {name: config.metric_seed(kind, name) for name in config.metric_names}
-    arguments = {name: METRICS[name].arguments(config.sample_scale, estimator_seed=seeds[name],
-                                               gbt_backend=config.gbt_backend, lr_estimator=config.lr_estimator)
+    arguments = {name: metric_table.get(name).arguments(config.sample_scale, estimator_seed=seeds[name],
+                                                        gbt_backend=config.gbt_backend,
+                                                        lr_estimator=config.lr_estimator)
                  for name in config.metric_names}
     draw = _KindDraw(kind, sampler, seeds, arguments)
     encoded_before = sampler.images_encoded
     for name in config.metric_names:
         sampler.start_metric(seeds[name])
         tic = time.perf_counter()
-        draw.fits[name] = METRICS[name].measure(data, sampler, np.random.RandomState(seeds[name]), **arguments[name])
+        metric = metric_table.get(name)
+        draw.fits[name] = metric.measure(data, sampler, np.random.RandomState(seeds[name]), **arguments[name])
         draw.draw_seconds[name] = time.perf_counter() - tic
         if not draw.fits[name].tasks:
             _finish(draw, name, [], progress)  # nothing to fit: scored now
@@ -193,7 +195,7 @@ def _results(data, draw, config, num_workers, timing):
         "comparable_with_study": config.comparable_with_study,
         "evaluation_config": records.plain(config.to_dict()),
         "metric_arguments": {name: records.plain(args) for name, args in draw.arguments.items()},
-        "estimators": {name: estimator_descriptions(METRICS[name], config) for name in names},
+        "estimators": {name: estimator_descriptions(metric_table.get(name), config) for name in names},
         "data": data_description(data),
         "versions": records.library_versions(),
     }

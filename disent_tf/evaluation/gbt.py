@@ -38,6 +38,8 @@ import scipy.special
 import scipy.stats
 from sklearn.utils import check_random_state
 
+from disent_tf.evaluation import config
+
 _RAND_R_MAX = 2147483647  # scikit-learn's tree seeds are drawn in [0, RAND_R_MAX)
 _FEATURE_THRESHOLD = np.float32(1e-7)  # values closer than this are not split apart
 _EPSILON = np.finfo(np.float64).eps  # impurity below this makes a leaf
@@ -45,8 +47,8 @@ _LEAF = -1
 _UNDEFINED = -2
 _PAIRWISE_BLOCK = 128  # numpy's pairwise summation block
 
-BACKENDS = ("numba", "sklearn")
-DEFAULT_BACKEND = "numba"
+BACKENDS = config.GBT_BACKENDS
+DEFAULT_BACKEND = config.DEFAULT_GBT_BACKEND
 # Fit seconds per tree and training point, relative: scikit-learn re-sorts at every node.
 _BACKEND_COST = {"numba": 1.0, "sklearn": 10.0}
 

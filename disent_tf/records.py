@@ -1,19 +1,19 @@
 """The files every stage leaves next to its output: atomic writes, JSON records, library versions.
 
-All paths go through tf.io.gfile, so they may be gs://... TensorFlow is
-imported on first use, not with this module, so that entry points that only
-print or reject flags answer at once.
+Every path may be gs://...: files go through `disent_tf.filesystem`, which
+hands paths with a scheme to tf.io.gfile and local ones to os, so that tools
+writing local files (bin/aggregate, bin/plot) never import TensorFlow.
 """
 
 import json
 import posixpath
 import uuid
 
+from disent_tf import filesystem
+
 
 def _gfile():
-    import tensorflow as tf
-
-    return tf.io.gfile
+    return filesystem
 
 
 def write_bytes(path, payload):
@@ -62,7 +62,7 @@ def check_writable(folder):
         with gfile.GFile(probe, "wb") as handle:
             handle.write(b"ok")
         gfile.remove(probe)
-    except Exception as error:  # OSError locally, tf.errors.* through gfile
+    except Exception as error:  # OSError locally, tf.errors.* for a remote path
         raise UserError(f"cannot write into {folder} ({_reason(error)}); make it writable or choose another "
                         "folder.") from None
     return folder

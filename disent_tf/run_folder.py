@@ -16,8 +16,9 @@ A *study run* (bin/reproduce's <output_dir>/<model_num>/):
     visualizations/                      PNG grids and GIFs, visualizations.json last
 
 Paths are plain strings joined with "/" (posixpath), so `gs://bucket/...`
-works through tf.io.gfile; TensorFlow is imported on first file access, not
-with this module, so entry points that only check flags answer at once.
+works: files go through `disent_tf.filesystem` (tf.io.gfile for a path with a
+scheme, os for a local one), so entry points that only check flags, or read
+local files, never import TensorFlow.
 """
 
 import dataclasses
@@ -47,10 +48,10 @@ def join(*parts):
 
 
 def gfile():
-    """tf.io.gfile, imported on first use (see the module docstring)."""
-    import tensorflow as tf
+    """The tf.io.gfile API for any path, TensorFlow only for remote ones (`disent_tf.filesystem`)."""
+    from disent_tf import filesystem
 
-    return tf.io.gfile
+    return filesystem
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,6 +28,7 @@ import urllib.request
 
 import numpy as np
 
+from disent_tf import filesystem
 from disent_tf.errors import MissingFileError, UserError
 
 KINDS = ("mean", "sampled")
@@ -196,23 +197,21 @@ def load_code_table(path):
     Python objects (which numpy would only load by unpickling) is refused with
     a sentence of our own before any data is read.
     """
-    import tensorflow as tf  # tf.io.gfile so that the table may live on gs://
-
-    if not tf.io.gfile.exists(path):
+    if not filesystem.exists(path):
         raise MissingFileError(f"code table {path} does not exist; pass --codes=<file.npy> with one row "
                                "of codes per grid index.")
-    if tf.io.gfile.isdir(path):
+    if filesystem.isdir(path):
         raise UserError(f"code table {path} is a folder; pass --codes=<file.npy>, the table file itself.")
     try:
-        with tf.io.gfile.GFile(path, "rb") as handle:
+        with filesystem.GFile(path, "rb") as handle:
             _check_npy_header(path, handle)
             table = np.load(handle, allow_pickle=False)
     except UserError:
         raise
-    except (PermissionError, tf.errors.PermissionDeniedError):
+    except filesystem.permission_errors():
         raise UserError(f"code table {path} cannot be read (permission denied); give your user read "
                         "access to it.") from None
-    except (ValueError, OSError, EOFError, tf.errors.OpError) as error:
+    except (ValueError, EOFError) + filesystem.errors() as error:
         raise UserError(f"{path} is not a readable .npy array ({_first_line(error)}); save the table "
                         "with numpy.save.") from None
     return CodeTable(table, description=f"code table {path}")

@@ -22,10 +22,9 @@ import os
 from typing import List, NamedTuple
 
 import pandas as pd
-import tensorflow as tf
 
+from disent_tf import filesystem, records
 from disent_tf.errors import MissingFileError, UserError
-from disent_tf import records
 from disent_tf.run_folder import StudyRun, join
 
 LAYOUTS = ("wide", "long")
@@ -42,7 +41,7 @@ def collect(input_dir, table_layout="wide") -> Aggregate:
     """Reads every run under `input_dir` (or `input_dir` itself if it is one run)."""
     if table_layout not in LAYOUTS:
         raise UserError(f"unknown layout '{table_layout}'; use one of: {', '.join(LAYOUTS)}.")
-    if not tf.io.gfile.isdir(input_dir):
+    if not filesystem.isdir(input_dir):
         raise MissingFileError(
             f"results folder '{input_dir}' does not exist; pass the --output_dir of bin/reproduce."
         )
@@ -55,7 +54,7 @@ def collect(input_dir, table_layout="wide") -> Aggregate:
                 configs[run_dir].update(train_columns(StudyRun(run_dir).training.read_results()))
                 configs[run_dir]["run"] = os.path.basename(run_dir.rstrip("/"))
             rows.extend(_score_rows(path, configs[run_dir]))
-        except (OSError, tf.errors.OpError, ValueError, KeyError, TypeError, AttributeError) as error:
+        except filesystem.errors() + (ValueError, KeyError, TypeError, AttributeError) as error:
             skipped.append(f"{path} ({_reason(error)})")
     long_table = pd.DataFrame(rows)
     if long_table.empty:
@@ -151,9 +150,9 @@ def save(table, path):
 
 def load(path, table_layout="wide") -> pd.DataFrame:
     """A results table from a results folder or a saved .csv/.json/.parquet table."""
-    if tf.io.gfile.isdir(path):
+    if filesystem.isdir(path):
         return collect(path, table_layout).table
-    if not tf.io.gfile.exists(path):
+    if not filesystem.exists(path):
         raise MissingFileError(f"results '{path}' do not exist; pass a results folder or a table from bin/aggregate.")
     extension = os.path.splitext(path)[1].lower()
     if extension not in FORMATS:
@@ -171,14 +170,14 @@ def load(path, table_layout="wide") -> pd.DataFrame:
 def _read_table(path, extension):
     """The DataFrame in a saved table; a UserError naming the file when it is not a valid one."""
     try:
-        with tf.io.gfile.GFile(path, "rb") as handle:
+        with filesystem.GFile(path, "rb") as handle:
             content = handle.read()
         if extension == ".csv":
             return pd.read_csv(io.BytesIO(content))
         if extension == ".json":
             return pd.DataFrame(json.loads(content.decode("utf-8")))
         return pd.read_parquet(io.BytesIO(content))
-    except (PermissionError, tf.errors.PermissionDeniedError):
+    except filesystem.permission_errors():
         raise UserError(f"cannot read '{path}' (permission denied); give your user read access to it.") from None
     except _table_errors(extension) as error:
         raise UserError(f"'{path}' is not a valid {extension} table ({_reason(error)}); write it again with "
@@ -187,7 +186,7 @@ def _read_table(path, extension):
 
 def _table_errors(extension):
     """What pandas, json and pyarrow raise on a corrupt table (parse, decode and type errors)."""
-    errors = (ValueError, TypeError, KeyError, IndexError, OSError, tf.errors.OpError)
+    errors = (ValueError, TypeError, KeyError, IndexError) + filesystem.errors()
     if extension == ".parquet":
         import pyarrow  # not every pyarrow error is a ValueError (e.g. ArrowSerializationError)
 
@@ -198,7 +197,7 @@ def _table_errors(extension):
 def _result_files(input_dir):
     patterns = ("*/metrics/*/*.json", "metrics/*/*.json")
     for pattern in patterns:
-        yield from tf.io.gfile.glob(join(input_dir, pattern))
+        yield from filesystem.glob(join(input_dir, pattern))
 
 
 def _score_rows(path, config):
@@ -233,7 +232,9 @@ def _reason(error):
         return f"not valid JSON: {error.msg.lower()}, line {error.lineno}"
     if isinstance(error, KeyError):
         return f"missing entry {error}"
-    if isinstance(error, tf.errors.NotFoundError):
+    if isinstance(error, FileNotFoundError):
+        return f"{error.filename} not found"
+    if isinstance(error, filesystem.not_found_errors()):  # tf.errors.NotFoundError, for a remote path
         return f"{error.message.split(';')[0]} not found"
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 

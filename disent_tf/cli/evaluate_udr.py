@@ -39,12 +39,7 @@ def main(argv):
 
 def run_job(export_dirs, output, dataset=None, data_dir=None, correlation="lasso", num_data_points=1000, seed=0):
     """UDR of every export in `export_dirs` (globs expanded), written to `output`; returns the results."""
-    import numpy as np
-
     from disent_tf import data as data_lib
-    from disent_tf.evaluation import representation
-    from disent_tf.evaluation.evaluate import data_description
-    from disent_tf.evaluation.udr import compute_udr
     from disent_tf.export import reader
     from disent_tf.run_folder import gfile
 
@@ -62,6 +57,13 @@ def run_job(export_dirs, output, dataset=None, data_dir=None, correlation="lasso
     if not dataset:
         raise UserError("pass --dataset: the first export records no data set.")
     data = data_lib.get(dataset, data_dir=data_dir)
+    # Only now, with every input checked: these load TensorFlow and scikit-learn.
+    import numpy as np
+
+    from disent_tf.evaluation import representation
+    from disent_tf.evaluation.evaluate import data_description
+    from disent_tf.evaluation.udr import compute_udr
+
     encoders = [representation.from_saved_model(path) for path in export_dirs]
     scores = compute_udr(data, encoders, np.random.RandomState(seed), num_data_points=num_data_points,
                          correlation_matrix=correlation)

@@ -34,9 +34,11 @@ def main(argv):
     if bool(FLAGS.export_dir) == bool(FLAGS.model_dir):
         raise UserError("pass exactly one of --export_dir=<SavedModel folder> or --model_dir=<run folder>.")
     from disent_tf.export import reader
-    from disent_tf.visualize import model as visualize
 
     export_dir = FLAGS.export_dir or reader.find_export(FLAGS.model_dir)
+    reader.resolve_export_dir(export_dir)  # a missing or wrong folder is answered before TensorFlow loads
+    from disent_tf.visualize import model as visualize
+
     output_dir = FLAGS.output_dir or _default_output_dir(export_dir)
     data = None
     if FLAGS.dataset or FLAGS.data_dir:

@@ -46,6 +46,11 @@ def get(name, data_dir=None):
     dsprites_full and its variants (except scream_dsprites, which needs
     scream/scream.jpg) work with no files: they are rendered by the library.
     """
+    return _CONSTRUCTORS[check_name(name)](data_dir)
+
+
+def check_name(name):
+    """`name` if a data set has it; one-sentence UserError otherwise (nothing is loaded)."""
     if name not in _CONSTRUCTORS:
         raise UserError(f"unknown data set {name!r}; choose one of: {', '.join(names())}.")
-    return _CONSTRUCTORS[name](data_dir)
+    return name

@@ -12,6 +12,10 @@ run in worker processes, longest first, queued once no encoding is left:
 after all drawing, or, when the kinds share their seeds (the default) and
 the codes are cached, after the first kind's, while the others draw. Fits
 draw nothing from the metric's RandomState, so the order changes no number.
+
+`progress` gets a line as each metric starts drawing and one as it is scored,
+each with the metrics scored of the total, the time elapsed and an ETA at the
+rate so far (`disent_tf.countdown`).
 """
 
 import time
@@ -19,7 +23,7 @@ import time
 import numpy as np
 import sklearn
 
-from disent_tf import records
+from disent_tf import countdown, records
 from disent_tf.errors import UserError
 from disent_tf.evaluation import estimators, parallel, representation as representation_lib, sampling
 from disent_tf.evaluation import metrics as metric_table
@@ -48,6 +52,7 @@ def evaluate(data, encoder, config, progress=print):
     """
     check_data(data, config)
     kinds = config.representations
+    reporter = _Reporter(progress, len(kinds) * len(config.metric_names))
     sampler = make_sampler(data, encoder, kinds[0], config.cache, config.batch_size)
     for kind in kinds:
         sampler.encoder.check_kind(kind)
@@ -58,7 +63,7 @@ def evaluate(data, encoder, config, progress=print):
     with parallel.FitQueue(config.num_workers) as queue:
         draws, unqueued, queued = [], [], []
         for position, kind in enumerate(kinds):
-            draws.append(_draw_kind(data, sampler.with_kind(kind), kind, config, progress))
+            draws.append(_draw_kind(data, sampler.with_kind(kind), kind, config, reporter))
             unqueued.append(draws[-1])
             later_kinds = kinds[position + 1:]
             if not later_kinds or _rest_encodes_nothing(sampler, config, kind, later_kinds):
@@ -66,7 +71,7 @@ def evaluate(data, encoder, config, progress=print):
                 unqueued = []
         drawn_at = time.perf_counter()
         for collect, metrics in queued:
-            _finish_queued(collect, metrics, progress)
+            _finish_queued(collect, metrics, reporter)
     timing = _timing(sampler.stages(), stages_before, draws, (started, drawn_at, time.perf_counter()))
     return {draw.kind: _results(data, draw, config, queue.num_workers, timing) for draw in draws}
 
@@ -89,7 +94,7 @@ class _KindDraw:
         self.images_encoded = 0
 
 
-def _draw_kind(data, sampler, kind, config, progress):
+def _draw_kind(data, sampler, kind, config, reporter):
     """Draws every metric of one kind in this process (all encoding happens here); fits are left to run.
 
     Metrics without fits are scored (and reported) as they are drawn.
@@ -103,12 +108,13 @@ def _draw_kind(data, sampler, kind, config, progress):
     encoded_before = sampler.images_encoded
     for name in config.metric_names:
         sampler.start_metric(seeds[name])
+        reporter.started(kind, name)
         tic = time.perf_counter()
         metric = metric_table.get(name)
         draw.fits[name] = metric.measure(data, sampler, np.random.RandomState(seeds[name]), **arguments[name])
         draw.draw_seconds[name] = time.perf_counter() - tic
         if not draw.fits[name].tasks:
-            _finish(draw, name, [], progress)  # nothing to fit: scored now
+            _finish(draw, name, [], reporter)  # nothing to fit: scored now
     draw.images_encoded = sampler.images_encoded - encoded_before
     return draw
 
@@ -140,19 +146,19 @@ def _queue_fits(queue, draws):
     return collect, metrics
 
 
-def _finish_queued(collect, metrics, progress):
+def _finish_queued(collect, metrics, reporter):
     """Waits for the fits of one `_queue_fits` call and scores their metrics."""
     fitted = iter(collect())
     for draw, name in metrics:
-        _finish(draw, name, [next(fitted) for _ in draw.fits[name].tasks], progress)
+        _finish(draw, name, [next(fitted) for _ in draw.fits[name].tasks], reporter)
 
 
-def _finish(draw, name, fitted, progress):
+def _finish(draw, name, fitted, reporter):
     """Scores metric `name` of `draw` from its fits' [(result, seconds)], and reports them."""
     draw.scores[name] = dict(draw.fits[name].finish([result for result, _ in fitted]))
     draw.fit_seconds[name] = sum(seconds for _, seconds in fitted)
-    _report(progress, draw.kind, name, draw.draw_seconds[name] + draw.fit_seconds[name], draw.scores[name],
-            draw.sampler)
+    reporter.scored(draw.kind, name, draw.draw_seconds[name] + draw.fit_seconds[name], draw.scores[name],
+                    draw.sampler.images_encoded)
 
 
 def _timing(stages, stages_before, draws, clock):
@@ -213,10 +219,25 @@ def estimator_descriptions(metric, config):
     return {name: descriptions[name]() for name in metric.estimators}
 
 
-def _report(progress, kind, name, seconds, scores, sampler):
-    if progress:
+class _Reporter:
+    """The progress lines of one `evaluate` call (none when its `progress` is None)."""
+
+    def __init__(self, progress, total):
+        self._progress = progress
+        self._countdown = countdown.Countdown(total)
+
+    def started(self, kind, name):
+        self._say(f"[{kind}] {name}: drawing ({self._countdown.status('metrics')})")
+
+    def scored(self, kind, name, seconds, scores, images_encoded):
+        self._countdown.advance()
         shown = ", ".join(f"{k}={v:.4g}" for k, v in list(scores.items())[:4])
-        progress(f"[{kind}] {name}: {seconds:.1f} s ({sampler.images_encoded} images encoded so far) {shown}")
+        self._say(f"[{kind}] {name}: {seconds:.1f} s ({images_encoded} images encoded so far) {shown}; "
+                  f"{self._countdown.status('metrics')}")
+
+    def _say(self, line):
+        if self._progress:
+            self._progress(line)
 
 
 def data_description(data):

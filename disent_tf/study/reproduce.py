@@ -12,14 +12,22 @@ visualizations/visualizations.json (pictures).
 
 The run's config.json records what decides its results; a folder that holds
 a different config for the same model is refused rather than mixed.
+
+Progress: a line as each stage starts and ends (stage n of N, its time, the
+model's so far); inside them training's step line and scoring's metric lines
+carry their own ETA, and a shard reports the models done of its total with
+an ETA at the rate of the models it worked on.
 """
 
 import posixpath
+import time
 
 from disent_tf import locks, records, run_folder
+from disent_tf.countdown import Countdown
 from disent_tf.errors import MissingFileError, UserError
 from disent_tf.study import sweep as sweeps
 from disent_tf.training.config import TrainConfig
+from disent_tf.training.progress import format_duration
 
 
 def model_config(study, model_num, output_dir, overrides=None):
@@ -116,14 +124,19 @@ def run_shard(study, output_dir, task_index, num_tasks, model_num_range="", over
     model_nums = sweeps.shard(sweeps.parse_range(model_num_range, study), task_index, num_tasks)
     log(f"task {task_index} of {num_tasks}: {len(model_nums)} models of {study.name}")
     failures = []
+    countdown = Countdown(len(model_nums))
     for model_num in model_nums:
         try:
-            reproduce(study, model_num, output_dir, overrides, evaluation, visualize, log=log)
+            stages = reproduce(study, model_num, output_dir, overrides, evaluation, visualize, log=log)
+            worked = any(status != "skipped" for status in stages.values())
         except Interrupted:
             raise  # the job is being stopped: checkpointed, do not start the next model
         except UserError as error:
             log(f"[model {model_num}] failed: {error}")
             failures.append(f"{model_num} ({error})")
+            worked = True
+        countdown.advance(worked)  # a model finished earlier costs nothing and would make the ETA too short
+        log(f"task {task_index} of {num_tasks}: {countdown.status('models')}")
     if failures:
         raise UserError(f"{len(failures)} of {len(model_nums)} models failed: {'; '.join(failures)}")
     return model_nums
@@ -162,13 +175,28 @@ def _run_stages(run, config, evaluation, visualize, data, log, prefix, train):
 
 
 def _stages(run, config, evaluation, visualize, data, say, train):
-    done = {}
-    if train:
-        done["train"] = _train(run, config, data, say)
-    export_dir, done["export"] = _export(run, config, data, say)
-    done["metrics"] = _score(run, export_dir, data, evaluation, say)
+    """Runs the stages in order; returns {stage: "done" or "skipped"}."""
+    exported = {}
+
+    def export():
+        exported["dir"], status = _export(run, config, data, say)
+        return status
+
+    stages = [("train", "train", lambda: _train(run, config, data, say))] if train else []
+    stages += [("export", "export", export),
+               ("score", "metrics", lambda: _score(run, exported["dir"], data, evaluation, say))]
     if visualize:
-        done["visualizations"] = _visualize(run, export_dir, data, say)
+        stages.append(("visualize", "visualizations", lambda: _visualize(run, exported["dir"], data, say)))
+    countdown = Countdown(len(stages))
+    done = {}
+    for name, key, stage in stages:
+        say(f"stage {countdown.done + 1}/{countdown.total}: {name}")
+        started = time.perf_counter()
+        done[key] = stage()
+        countdown.advance()
+        say(f"stage {countdown.done}/{countdown.total} {name}: {done[key]} in "
+            f"{format_duration(time.perf_counter() - started)}, {format_duration(countdown.elapsed())} on this "
+            "model so far")
     say(f"finished: results in {run.root}")
     return done
 

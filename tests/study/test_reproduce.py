@@ -57,6 +57,17 @@ def test_reproduction_writes_every_result_file(reproduced):
     assert any("training factor_vae" in line for line in lines)
 
 
+def test_each_stage_prints_a_line_as_it_starts_and_as_it_ends(reproduced):
+    _, _, lines = reproduced
+    prefix = f"[model {MODEL_NUM}] stage "
+    stage_lines = [line[len(prefix):] for line in lines if line.startswith(prefix)]
+    expected = []
+    for number, name in enumerate(("train", "export", "score", "visualize"), 1):
+        expected += [f"{number}/4: {name}", f"{number}/4 {name}: done in"]
+    assert [line.split(" in ")[0] + (" in" if " in " in line else "") for line in stage_lines] == expected
+    assert all(line.endswith("on this model so far") for line in stage_lines[1::2])
+
+
 def test_rerun_does_no_training(reproduced):
     output_dir, _, _ = reproduced
     run = StudyRun.for_model(str(output_dir), MODEL_NUM)

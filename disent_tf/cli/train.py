@@ -11,7 +11,7 @@ See docs/training.md and docs/serving.md.
 from absl import flags
 from absl import logging
 
-from disent_tf import cli, data, models, run_folder
+from disent_tf import cli, models, run_folder
 from disent_tf.models import hparams
 from disent_tf.training.config import TrainConfig
 
@@ -43,6 +43,8 @@ def main(argv):
     # TensorFlow's INFO records (signature renames, saver timings) would bury the progress lines.
     logging.set_verbosity(logging.WARNING)
     given = models.check_hparams(FLAGS.model, cli.flag_values(hparams.names(), present_only=True))
+    from disent_tf import data  # numpy, which --help need not load
+
     data.check_name(FLAGS.dataset)
     name = run_folder.run_name(FLAGS.model, FLAGS.dataset, FLAGS.seed)
     config = TrainConfig(hparams=given, output_dir=FLAGS.output_dir or f"runs/{name}", **cli.flag_values(CONFIG_FLAGS))

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from disent_tf import locks, records
+from disent_tf import filesystem, locks, records
 from disent_tf.errors import UserError
 from disent_tf.training import trainer
 
@@ -61,17 +61,16 @@ def test_an_output_folder_under_a_file_is_refused_before_training(tiny_config, d
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
 def test_a_full_or_read_only_disk_is_found_before_the_work(tiny_config, dsprites, monkeypatch, code):
-    # Tests run as root here, for whom chmod does not make a folder read-only: fail the writer instead.
-    import tensorflow as tf
-
-    real = tf.io.gfile.GFile
+    # Tests run as root here, for whom chmod does not make a folder read-only: fail the writer instead
+    # (records.py opens every file through disent_tf.filesystem).
+    real = filesystem.GFile
 
     def failing(path, mode="r"):
         if "w" in mode:
             raise OSError(code, os.strerror(code), path)
         return real(path, mode)
 
-    monkeypatch.setattr(tf.io.gfile, "GFile", failing)
+    monkeypatch.setattr(filesystem, "GFile", failing)
     config = tiny_config(steps=20, eval_batches=0)
     with pytest.raises(UserError, match=f"cannot write into .*{os.strerror(code)}"):
         trainer.train(config, data=dsprites, log=lambda line: None)

@@ -13,7 +13,7 @@
 Figures 1-3 use the mean representation, as the paper's scores do. Input is a
 wide table (`disent_tf.study.aggregate`); a long one is converted. Figures are
 drawn on `matplotlib.figure.Figure` objects (Agg, no pyplot state) and written
-through tf.io.gfile.
+with records.write_bytes (a path may be gs://; local ones need no TensorFlow).
 """
 
 import io

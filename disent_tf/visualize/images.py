@@ -1,7 +1,7 @@
 """Small helpers to turn image batches into PNG grids, strips and GIFs.
 
 Images are float (n, H, W, C) in [0, 1] with C = 1 or 3. Files are written to a
-temporary name and renamed, through tf.io.gfile, so a path may be gs://...
+temporary name and renamed (records.write_bytes), so a path may be gs://...
 and no half-written file is ever left behind.
 """
 

@@ -386,7 +386,8 @@ def _transfer_share(medians, source, target):
 
 def per_run(table):
     """One row per run: the mean representation's columns, `tc_mean`, and the sampled one's TC as `tc_sampled`."""
-    mean = _mean_rows(table).set_index("run") if "run" in table.columns else pd.DataFrame()
+    # copy(): one block per dtype, so that adding columns to a wide table read from a CSV stays cheap.
+    mean = _mean_rows(table).set_index("run").copy() if "run" in table.columns else pd.DataFrame()
     if mean.empty or TOTAL_CORRELATION not in table.columns:
         return mean.reset_index() if not mean.empty else mean
     sampled = table[table["representation"] == "sampled"].set_index("run")[TOTAL_CORRELATION]

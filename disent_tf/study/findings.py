@@ -208,7 +208,7 @@ def seeds_versus_methods(table):
     """
     title = "Random seeds and hyperparameters matter more than the method"
     rows, beats = [], []
-    mean = _mean_rows(table)
+    mean = _mean_rows(table) if {"model", "hparam_value"} <= set(table.columns) else table.iloc[0:0]
     for label, column in _scores(mean):
         seed, method = _seed_spread(mean, column), _method_spread(mean, column)
         if not (np.isnan(seed) or np.isnan(method)):
@@ -349,7 +349,7 @@ def hyperparameter_transfer(table):
     sets with the same settings.
     """
     title = "Hyperparameters do not transfer across data sets better than chance"
-    mean = _mean_rows(table)
+    mean = _mean_rows(table) if {"model", "hparam_value", "dataset"} <= set(table.columns) else table.iloc[0:0]
     datasets = [name for name, _ in _datasets(mean)]
     if len(datasets) < 2:
         return _untested(6, title, PAPER_6, f"the table holds {len(datasets)} data set(s) and the finding needs two")

@@ -207,15 +207,16 @@ def settings(table):
     rows = []
     for method in findings.methods(runs):
         part = runs[runs["model"] == method]
-        rows.append({"method": findings.method_label(method),
-                     "hyperparameter": ", ".join(map(str, part["hparam_name"].dropna().unique())) if
-                     "hparam_name" in part else "",
-                     "values": ", ".join(_format(v) for v in sorted(part["hparam_value"].dropna().unique())) if
-                     "hparam_value" in part else "",
-                     "seeds": ", ".join(_format(v) for v in sorted(part["seed"].dropna().unique())) if
-                     "seed" in part else "",
-                     "runs": len(part)})
+        rows.append({"method": findings.method_label(method), "hyperparameter": _values(part, "hparam_name"),
+                     "values": _values(part, "hparam_value"), "seeds": _values(part, "seed"), "runs": len(part)})
     return pd.DataFrame(rows)
+
+
+def _values(rows, column):
+    """The distinct values of `column` in `rows`, sorted, as one string ("" without the column)."""
+    if column not in rows.columns:
+        return ""
+    return ", ".join(_format(value) for value in sorted(rows[column].dropna().unique()))
 
 
 def shared_config(table):
@@ -395,7 +396,7 @@ section {{ border-top: 1px solid #ccc; margin-top: 1.5em; }}
 .finding {{ display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }}
 .figure {{ flex: 1 1 560px; }} .text {{ flex: 1 1 320px; }}
 .figure img {{ max-width: 100%; height: auto; }}
-img.traversals {{ max-width: 100%; image-rendering: pixelated; }}
+img.traversals {{ max-width: min(100%, 640px); image-rendering: pixelated; }}
 .note {{ color: #666; font-size: 0.9em; }}
 .verdict {{ font-weight: bold; padding: 0.1em 0.5em; border-radius: 0.3em; white-space: nowrap; }}
 .holds {{ background: #d8f0d8; color: #135213; }} .fails {{ background: #f6d5d5; color: #7a1414; }}

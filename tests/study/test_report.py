@@ -38,6 +38,13 @@ def test_the_scores_table_has_a_row_per_run_and_representation(page):
     assert "data-value='0.225'" in body  # run 31's MIG (v = 0.90, MIG = v / 4)
 
 
+def test_a_table_with_few_columns_still_makes_a_page():
+    table = pd.read_csv(FIXTURE)[["run", "representation", "mig.discrete_mig"]]
+    assert [f.verdict for f in findings.all_findings(table)] == [findings.NOT_TESTED] * 6
+    page = report.render(table, "few.csv")
+    assert page.count("<img") == 0 and "Run 31" in page and "Unknown: the table has no seconds_training" in page
+
+
 def test_compute_time_is_summed_from_the_table():
     table = pd.read_csv(FIXTURE)
     # 12 runs x 100 s of training; 24 rows x 8 metric files x 5 s of scoring.

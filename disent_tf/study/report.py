@@ -40,6 +40,7 @@ EXTRA_SCORES = (
 BEST_BY = "mig.discrete_mig"
 TIME_COLUMNS = ("seconds_training", "seconds_scoring")
 DPI = 80
+WIDE_FIGURE_PX = 720
 
 
 def make_report(results, output, run_dir=None):
@@ -139,12 +140,14 @@ def _finding_section(finding, table):
     image = findings_figures.figure(finding, table)
     figure = (f"<img src='{png_data_uri(image)}' alt='Figure of finding {finding.number}'>" if image is not None
               else "<p class='note'>No figure: not tested.</p>")
+    # A figure wider than half the page (e.g. one panel per method) gets a row of its own, the text below it.
+    wide = image is not None and image.get_size_inches()[0] * DPI > WIDE_FIGURE_PX
     numbers = "".join(f"<tr><th>{_text(name)}</th><td>{_format(value)}</td></tr>"
                       for name, value in finding.numbers.items())
     details = ("" if finding.details is None else
                f"<details><summary>The numbers behind it</summary>{_frame_html(finding.details)}</details>")
     return (f"<section id='finding-{finding.number}'><h2>{finding.number}. {_text(finding.title)}</h2>"
-            f"<div class='finding'><div class='figure'>{figure}</div><div class='text'>"
+            f"<div class='finding'><div class='figure{' wide-figure' if wide else ''}'>{figure}</div><div class='text'>"
             f"<p><b>Paper:</b> {_text(finding.paper)}</p><p>{_verdict_badge(finding.verdict)} "
             f"{_text(finding.sentence)}</p><table class='numbers'>{numbers}</table>{details}</div></div></section>")
 
@@ -394,7 +397,7 @@ body {{ font-family: sans-serif; margin: 1.5em auto; max-width: 1200px; padding:
 h1 {{ margin-bottom: 0.2em; }}
 section {{ border-top: 1px solid #ccc; margin-top: 1.5em; }}
 .finding {{ display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }}
-.figure {{ flex: 1 1 560px; }} .text {{ flex: 1 1 320px; }}
+.figure {{ flex: 1 1 560px; }} .text {{ flex: 1 1 320px; }} .wide-figure {{ flex-basis: 100%; }}
 .figure img {{ max-width: 100%; height: auto; }}
 img.traversals {{ max-width: min(100%, 640px); image-rendering: pixelated; }}
 .note {{ color: #666; font-size: 0.9em; }}

@@ -102,9 +102,9 @@ PAPER_1 = ("The total correlation of the sampled representation falls as the reg
 
 
 def sampled_vs_mean_total_correlation(table):
-    """Finding 1: per method and representation, rho(regularisation strength, Gaussian total correlation).
+    """Finding 1: per data set, method and representation, rho(regularisation strength, Gaussian total correlation).
 
-    Holds when, of the methods with at least two strengths, more than half
+    Holds when, of the (data set, method) pairs with at least two strengths, more than half
     have the sampled TC falling (rho <= FALLS) and more than half the mean TC
     not falling (rho > FALLS). How many methods' mean TC rises (rho >= RISES)
     is reported alongside.
@@ -112,19 +112,24 @@ def sampled_vs_mean_total_correlation(table):
     title = "The methods enforce what their losses encourage, on the sampled representation only"
     rows = []
     if {TOTAL_CORRELATION, "hparam_value", "model", "representation"} <= set(table.columns):
-        for method in methods(table):
-            for representation in ("sampled", "mean"):
-                part = table[(table["model"] == method) & (table["representation"] == representation)]
-                rho = spearman(strength(part), part[TOTAL_CORRELATION])
-                if not np.isnan(rho):
-                    rows.append({"method": method, "representation": representation, "rho": rho, "models": len(part)})
-    details = pd.DataFrame(rows, columns=["method", "representation", "rho", "models"])
-    pivot = details.pivot(index="method", columns="representation", values="rho") if rows else pd.DataFrame()
+        for dataset, of_dataset in _datasets(table):
+            for method in methods(of_dataset):
+                for representation in ("sampled", "mean"):
+                    part = of_dataset[(of_dataset["model"] == method)
+                                      & (of_dataset["representation"] == representation)]
+                    rho = spearman(strength(part), part[TOTAL_CORRELATION])
+                    if not np.isnan(rho):
+                        rows.append({"dataset": dataset, "method": method, "representation": representation,
+                                     "rho": rho, "models": len(part)})
+    details = pd.DataFrame(rows, columns=["dataset", "method", "representation", "rho", "models"])
+    pivot = (details.pivot(index=["dataset", "method"], columns="representation", values="rho") if rows
+             else pd.DataFrame())
     if not {"sampled", "mean"} <= set(pivot.columns) or pivot.dropna().empty:
         return _untested(1, title, PAPER_1, "the table has no methods with two or more regularisation strengths "
                          "and total correlations of both representations")
     pivot = pivot.dropna()
     total = len(pivot)
+    unit = "methods" if details["dataset"].nunique() == 1 else "(data set, method) pairs"
     falls = int((pivot["sampled"] <= FALLS).sum())
     steady = int((pivot["mean"] > FALLS).sum())
     rises = int((pivot["mean"] >= RISES).sum())
@@ -132,7 +137,7 @@ def sampled_vs_mean_total_correlation(table):
     numbers = {"methods": total, "sampled_falls": falls, "mean_does_not_fall": steady, "mean_rises": rises,
                "median_rho_sampled": float(pivot["sampled"].median()), "median_rho_mean": float(pivot["mean"].median())}
     sentence = (f"{_verdict_word(holds)}: the sampled representation's total correlation falls with the "
-                f"regularisation strength for {falls} of {total} methods (Spearman rho <= {FALLS}; median rho "
+                f"regularisation strength for {falls} of {total} {unit} (Spearman rho <= {FALLS}; median rho "
                 f"{numbers['median_rho_sampled']:.2f}); the mean representation's does not fall for {steady} of "
                 f"{total} (median rho {numbers['median_rho_mean']:.2f}) and rises (rho >= {RISES}) for {rises}.")
     return Finding(1, title, PAPER_1, _verdict(holds), sentence, numbers, details)
@@ -420,6 +425,18 @@ def method_label(method):
 
 
 def _correlations(rows, row_scores, column_scores):
+    """rho (row labels x column labels) per data set of `rows`, averaged over data sets; None without a number.
+
+    Per data set, as the paper's figures are: pooled, the data sets' different score levels would correlate.
+    """
+    matrices = [_correlations_of(part, row_scores, column_scores) for _, part in _datasets(rows)]
+    matrices = [matrix for matrix in matrices if matrix is not None]
+    if not matrices:
+        return None
+    return pd.concat(matrices).groupby(level=0, sort=False).mean()  # NaN cells left out of a mean
+
+
+def _correlations_of(rows, row_scores, column_scores):
     """DataFrame of rho (row labels x column labels) over `rows`; None when no pair has a number."""
     present = [(label, c) for label, c in row_scores if c in rows.columns and rows[c].notna().any()]
     targets = [(label, c) for label, c in column_scores if c in rows.columns and rows[c].notna().any()]

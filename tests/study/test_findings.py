@@ -175,3 +175,15 @@ def test_spearman_needs_three_pairs_and_two_values():
     assert np.isnan(findings.spearman([1, 2], [2, 1]))
     assert np.isnan(findings.spearman([1, 1, 1], [1, 2, 3]))
     assert findings.spearman([1, 2, 3, np.nan], [3, 2, 1, 0]) == pytest.approx(-1)
+
+
+def test_correlations_are_per_data_set_then_averaged(table):
+    # A second data set whose scores all sit 10 above the first: pooled, MIG and reconstruction would both rank
+    # its runs on top; per data set, each has the fixture's rho -1, and so has their mean.
+    shifted = table.copy()
+    for column in ["train_reconstruction_loss"] + [column for _, column in findings.HEADLINE_SCORES]:
+        shifted[column] = shifted[column] + 10
+    finding = findings.unsupervised_selection(_two_datasets(table, shifted))
+    assert finding.details.loc["Reconstruction loss", "MIG"] == pytest.approx(-1)
+    first = findings.sampled_vs_mean_total_correlation(_two_datasets(table, shifted))
+    assert first.numbers["methods"] == 6 and "of 6 (data set, method) pairs" in first.sentence

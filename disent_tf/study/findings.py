@@ -176,10 +176,12 @@ def metric_agreement(table):
     holds = agreeing >= STRONG and modularity < agreeing
     between = "not scored" if np.isnan(sap) else ("between the two" if modularity <= sap <= agreeing else
                                                     "not between the two")
-    numbers = {"agreeing_rho": agreeing, "modularity_rho": modularity, "sap_rho": sap}
-    sentence = (f"{_verdict_word(holds)}: BetaVAE, FactorVAE, MIG and DCI have a mean pairwise Spearman rho of "
-                f"{agreeing:.2f} (strong: >= {STRONG}); Modularity's mean rho with them is {modularity:.2f}"
-                f"{' (less)' if modularity < agreeing else ' (not less)'}, and SAP's, {_number(sap)}, is {between}.")
+    numbers = {"agreeing_rho": agreeing, "modularity_rho": modularity, "sap_rho": sap,
+               "models": int(details["models"].sum())}
+    sentence = (f"{_verdict_word(holds)}: over {numbers['models']} models, BetaVAE, FactorVAE, MIG and DCI have a "
+                f"mean pairwise Spearman rho of {agreeing:.2f} (strong: >= {STRONG}); Modularity's mean rho with "
+                f"them is {modularity:.2f}{' (less)' if modularity < agreeing else ' (not less)'}, and SAP's, "
+                f"{_number(sap)}, is {between}.")
     return Finding(2, title, PAPER_2, _verdict(holds), sentence, numbers, details)
 
 
@@ -286,10 +288,10 @@ def unsupervised_selection(table):
     strongest = details.abs().stack().idxmax()
     holds = bool((medians < WEAK).all())
     numbers = {"largest_median_abs_rho": float(medians.max()),
-               "strongest_pair_rho": float(details.loc[strongest])}
-    sentence = (f"{_verdict_word(holds)}: the median |Spearman rho| of an unsupervised score with the metrics is at "
-                f"most {medians.max():.2f} ({medians.idxmax()}; weak: < {WEAK}); the strongest single pair is "
-                f"{strongest[0]} with {strongest[1]} (rho {numbers['strongest_pair_rho']:.2f}).")
+               "strongest_pair_rho": float(details.loc[strongest]), "runs": len(runs)}
+    sentence = (f"{_verdict_word(holds)}: over {len(runs)} runs, the median |Spearman rho| of an unsupervised score "
+                f"with the metrics is at most {medians.max():.2f} ({medians.idxmax()}; weak: < {WEAK}); the strongest "
+                f"single pair is {strongest[0]} with {strongest[1]} (rho {numbers['strongest_pair_rho']:.2f}).")
     return Finding(4, title, PAPER_4, _verdict(holds), sentence, numbers, details)
 
 
@@ -320,10 +322,11 @@ def downstream_efficiency(table):
     with_efficiency = details.reindex(columns=efficiency).abs().stack().median()
     accuracy = details.reindex(columns=[c for c in details.columns if "@100" in c]).stack().median()
     holds = bool(with_efficiency < ALMOST_NONE)
-    numbers = {"median_abs_rho_efficiency": float(with_efficiency), "median_rho_accuracy_100": float(accuracy)}
-    sentence = (f"{_verdict_word(holds)}: the median |Spearman rho| of the metrics with statistical efficiency is "
-                f"{with_efficiency:.2f} (almost none: < {ALMOST_NONE}); their median rho with accuracy at 100 "
-                f"examples is {accuracy:.2f}.")
+    numbers = {"median_abs_rho_efficiency": float(with_efficiency), "median_rho_accuracy_100": float(accuracy),
+               "runs": len(runs)}
+    sentence = (f"{_verdict_word(holds)}: over {len(runs)} runs, the median |Spearman rho| of the metrics with "
+                f"statistical efficiency is {with_efficiency:.2f} (almost none: < {ALMOST_NONE}); their median rho "
+                f"with accuracy at 100 examples is {accuracy:.2f}.")
     return Finding(5, title, PAPER_5, _verdict(holds), sentence, numbers, details)
 
 

@@ -58,6 +58,7 @@ def test_finding_2_metric_agreement(table):
     assert finding.numbers["agreeing_rho"] == pytest.approx(1)
     assert finding.numbers["modularity_rho"] == pytest.approx(-1)  # Modularity = 1 - v
     assert finding.numbers["sap_rho"] == pytest.approx(SAP_RHO)
+    assert finding.numbers["models"] == 12
     assert finding.verdict == findings.HOLDS
     assert "between the two" in finding.sentence and "not between" not in finding.sentence
 
@@ -107,6 +108,7 @@ def test_finding_4_unsupervised_scores(table):
     assert finding.details.loc["ELBO", "Modularity"] == pytest.approx(-1)
     assert finding.details.loc["ELBO", "SAP"] == pytest.approx(SAP_RHO)
     assert finding.numbers["largest_median_abs_rho"] == pytest.approx(1)
+    assert finding.numbers["runs"] == 12 and finding.sentence.startswith("Does not hold: over 12 runs, ")
     assert list(finding.details.index) == ["Reconstruction loss", "ELBO", "TC (sampled)", "TC (mean)"]
     assert finding.verdict == findings.DOES_NOT_HOLD
 

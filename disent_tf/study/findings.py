@@ -139,8 +139,19 @@ def sampled_vs_mean_total_correlation(table):
     sentence = (f"{_verdict_word(holds)}: the sampled representation's total correlation falls with the "
                 f"regularisation strength for {falls} of {total} {unit} (Spearman rho <= {FALLS}; median rho "
                 f"{numbers['median_rho_sampled']:.2f}); the mean representation's does not fall for {steady} of "
-                f"{total} (median rho {numbers['median_rho_mean']:.2f}) and rises (rho >= {RISES}) for {rises}.")
+                f"{total} (median rho {numbers['median_rho_mean']:.2f}) and rises (rho >= {RISES}) for {rises}"
+                f"{_reversed_note(table)}.")
     return Finding(1, title, PAPER_1, _verdict(holds), sentence, numbers, details)
+
+
+def _reversed_note(table):
+    """Names the methods whose swept value falls as their strength grows (their panel reads right to left)."""
+    if "hparam_name" not in table.columns:
+        return ""
+    swept = table[table["hparam_name"].isin(WEAKER_WHEN_LARGER)]
+    notes = [f"{method_label(method)}'s strength grows as its {name} shrinks"
+             for method, name in dict(zip(swept["model"], swept["hparam_name"])).items()]
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 # ---------------------------------------------------------------------- finding 2

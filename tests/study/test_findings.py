@@ -43,6 +43,7 @@ def test_finding_1_total_correlation_against_strength(table):
                                "median_rho_sampled": pytest.approx(-RHO_4), "median_rho_mean": pytest.approx(0)}
     assert finding.verdict == findings.HOLDS
     assert "for 3 of 3 methods" in finding.sentence
+    assert finding.sentence.endswith("(AnnealedVAE's strength grows as its c_max shrinks).")
 
 
 def test_finding_1_fails_when_the_sampled_total_correlation_rises(table):

@@ -68,7 +68,7 @@ def test_report_loads_decodes_every_image_and_sorts_in_chromium(browser, tmp_pat
     assert [float(value) for value in _column(browser, mig)] == sorted(before, reverse=True)
 
     browser.find_elements("css selector", "#scores-table thead th")[0].click()  # back to run order for the picture
-    height = browser.execute_script("return document.documentElement.scrollHeight;")
+    height = browser.execute_script("window.scrollTo(0, 0); return document.documentElement.scrollHeight;")
     browser.set_window_size(1280, min(height + 100, 16000))
     screenshot = tmp_path / "report.png"
     assert browser.save_screenshot(str(screenshot)) and screenshot.stat().st_size > 10000

@@ -407,7 +407,7 @@ img.traversals {{ max-width: min(100%, 640px); image-rendering: pixelated; }}
 table {{ border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }}
 th, td {{ border: 1px solid #ddd; padding: 0.2em 0.5em; text-align: right; }}
 th {{ background: #f3f3f3; }} td:first-child, th:first-child {{ text-align: left; }}
-table.summary td {{ text-align: left; }}
+table.summary td, table.summary th {{ text-align: left; }}
 table.sortable th {{ cursor: pointer; user-select: none; }}
 table.sortable th[aria-sort=ascending]::after {{ content: " \\25B2"; }}
 table.sortable th[aria-sort=descending]::after {{ content: " \\25BC"; }}

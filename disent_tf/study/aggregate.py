@@ -12,8 +12,12 @@ Two layouts of the same numbers:
 Config columns: run, model_num, study, every TrainConfig field (hparams
 flattened to `hparams.<name>`), `hparam_name` / `hparam_value` (the swept
 regularisation strength), `data_source` and `sample_scale` (1: the study's
-metric sample counts), and `train_<loss>` (the trained model evaluated on
-fresh batches: train_results.json's `evaluation`).
+metric sample counts), `train_<loss>` (the trained model evaluated on
+fresh batches: train_results.json's `evaluation`), and the compute time
+`seconds_training` (the run's training loop and that evaluation, from
+train_results.json; a run resumed after an interruption counts its last
+part only) and `seconds_scoring` (the seconds of the row's representation's
+metric files, summed).
 """
 
 import io
@@ -30,6 +34,7 @@ from disent_tf.run_folder import StudyRun, join
 LAYOUTS = ("wide", "long")
 ROW_KEYS = ("run", "representation")
 FORMATS = (".csv", ".json", ".parquet")
+TRAINING_SECONDS, SCORING_SECONDS = "seconds_training", "seconds_scoring"
 
 
 class Aggregate(NamedTuple):
@@ -59,7 +64,7 @@ def collect(input_dir, table_layout="wide") -> Aggregate:
     long_table = pd.DataFrame(rows)
     if long_table.empty:
         return Aggregate(long_table, skipped)
-    long_table = _order_columns(long_table, ["metric", "key", "value"])
+    long_table = _order_columns(_with_scoring_seconds(long_table), ["metric", "key", "value"])
     table = long_table if table_layout == "long" else to_wide(long_table)
     return Aggregate(_sorted(table), skipped)
 
@@ -74,7 +79,8 @@ def read_metric_result(path):
     """
     result = records.read_json(path)
     scores = {str(key): float(value) for key, value in result["scores"].items()}
-    columns = {"data_source": result.get("data_source"), "sample_scale": result.get("sample_scale")}
+    columns = {"data_source": result.get("data_source"), "sample_scale": result.get("sample_scale"),
+               SCORING_SECONDS: result.get("seconds")}
     return str(result["representation"]), str(result["metric"]), scores, columns
 
 
@@ -95,8 +101,21 @@ def config_columns(record):
 def train_columns(train_results):
     """`train_<loss>` columns: the trained model's evaluation on fresh batches (train_results.json), as the
     study stored its train results (the paper's unsupervised-score analysis reads them)."""
-    means = (train_results.get("evaluation") or {}).get("means", {})
-    return {f"train_{name}": float(value) for name, value in means.items()}
+    evaluation = train_results.get("evaluation") or {}
+    columns = {f"train_{name}": float(value) for name, value in evaluation.get("means", {}).items()}
+    if train_results.get("wall_time_s") is not None:
+        columns[TRAINING_SECONDS] = float(train_results["wall_time_s"]) + float(evaluation.get("elapsed_time_s", 0))
+    return columns
+
+
+def _with_scoring_seconds(long_table):
+    """`seconds_scoring` per (run, representation): the sum over its metric files (each file's rows share one)."""
+    if long_table[SCORING_SECONDS].isna().all():
+        return long_table.drop(columns=SCORING_SECONDS)
+    per_file = long_table.groupby([*ROW_KEYS, "metric"])[SCORING_SECONDS].first()
+    total = per_file.groupby(level=list(ROW_KEYS)).sum(min_count=1)
+    keys = pd.MultiIndex.from_frame(long_table[list(ROW_KEYS)])
+    return long_table.assign(**{SCORING_SECONDS: total.reindex(keys).to_numpy()})
 
 
 def to_wide(long_table):

@@ -13,7 +13,8 @@
 Figures 1-3 use the mean representation, as the paper's scores do. Input is a
 wide table (`disent_tf.study.aggregate`); a long one is converted. Figures are
 drawn on `matplotlib.figure.Figure` objects (Agg, no pyplot state) and written
-with records.write_bytes (a path may be gs://; local ones need no TensorFlow).
+with records.write_bytes (a path may be gs://; local ones need no TensorFlow), and
+drawing one imports no TensorFlow (bin/report embeds them).
 """
 
 import io
@@ -24,32 +25,18 @@ from matplotlib.figure import Figure
 from disent_tf import records
 from disent_tf.models import hparams
 from disent_tf.run_folder import join
-from disent_tf.study import aggregate
+from disent_tf.study import findings
 
-# The scores the paper compares (Section 5), as (label, wide column).
-HEADLINE_SCORES = (
-    ("BetaVAE score", "beta_vae.eval_accuracy"),
-    ("FactorVAE score", "factor_vae.eval_accuracy"),
-    ("MIG", "mig.discrete_mig"),
-    ("DCI Disentanglement", "dci.disentanglement"),
-    ("Modularity", "modularity.modularity_score"),
-    ("SAP", "sap.SAP_score"),
-)
-TOTAL_CORRELATION = "unsupervised.gaussian_total_correlation"
-
-METHOD_LABELS = {  # in the study's order
-    "beta_vae": "β-VAE",
-    "factor_vae": "FactorVAE",
-    "dip_vae_i": "DIP-VAE-I",
-    "dip_vae_ii": "DIP-VAE-II",
-    "beta_tc_vae": "β-TCVAE",
-    "annealed_vae": "AnnealedVAE",
-}
+# The scores the paper compares, the method labels: one list, shared with the findings (study/findings.py).
+HEADLINE_SCORES, TOTAL_CORRELATION, METHOD_LABELS = (findings.HEADLINE_SCORES, findings.TOTAL_CORRELATION,
+                                                     findings.METHOD_LABELS)
 DPI = 80
 
 
 def plot_all(table, output_dir, log=print):
     """Writes every figure the table has the columns for; returns the paths written."""
+    from disent_tf.study import aggregate  # pandas, needed only here
+
     table = aggregate.ensure_wide(table)
     written = []
     figures = [("rank_correlation.png", rank_correlation_figure(table)),

@@ -70,3 +70,21 @@ def test_a_missing_folder_is_one_sentence(tmp_path):
         aggregate.collect(str(tmp_path / "nowhere"))
     with pytest.raises(MissingFileError, match="do not exist; pass a results folder or a table"):
         aggregate.load(str(tmp_path / "nowhere.csv"))
+
+
+def test_train_results_and_compute_seconds_are_columns(tmp_path):
+    from study_fixtures import SCORES, write_synthetic_results
+
+    write_synthetic_results(tmp_path / "output", [0, 1], timed=True)
+    table = aggregate.load(str(tmp_path / "output"))
+    assert list(table["train_elbo"]) == [-50.0] * 4
+    assert list(table["train_reconstruction_loss"]) == [45.0] * 4
+    assert list(table["seconds_training"]) == [102.0] * 4  # training loop + its evaluation
+    assert list(table["seconds_scoring"]) == [1.5 * len(SCORES)] * 4  # every metric file of the representation
+    long_table = aggregate.load(str(tmp_path / "output"), table_layout="long")
+    assert set(long_table["seconds_scoring"]) == {1.5 * len(SCORES)}
+
+
+def test_results_without_timings_have_no_seconds_columns(synthetic_results):
+    table = aggregate.load(str(synthetic_results))
+    assert "seconds_scoring" not in table.columns and "seconds_training" not in table.columns

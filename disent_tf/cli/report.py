@@ -1,0 +1,34 @@
+"""bin/report: one self-contained HTML page of a study's results: the paper's findings, scores, traversals.
+
+    bin/report --results=results.csv --output=report.html [--run_dir=output]
+"""
+
+from absl import flags
+
+from disent_tf import cli
+from disent_tf.errors import UserError
+
+FLAGS = flags.FLAGS
+
+
+def define_flags():
+    """Defines the tool's flags; `run` calls it, so importing the module (as tests do) defines none."""
+    flags.DEFINE_string("results", None, "Wide .csv table written by bin/aggregate (e.g. docs/findings/results.csv).")
+    flags.DEFINE_string("output", "report.html", "The .html file to write (an existing one must be a report).")
+    flags.DEFINE_string("run_dir", None, "Optional: the --output_dir of bin/reproduce, for the best model's "
+                        "traversals and the versions that scored the study.")
+
+
+def main(argv):
+    del argv
+    if not FLAGS.results:
+        raise UserError("pass --results=<a .csv written by bin/aggregate>, e.g. --results=docs/findings/results.csv.")
+    from disent_tf.study import report  # pandas and matplotlib, after the flags are checked
+
+    path = report.make_report(FLAGS.results, FLAGS.output, FLAGS.run_dir)
+    print(f"wrote {path}")
+
+
+def run():
+    define_flags()
+    cli.run(main)

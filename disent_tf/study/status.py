@@ -147,6 +147,8 @@ def _describe(model, format_duration):
         return f"failed at step {model.step}: {model.error}"
     if model.state == SCORING:
         text = "trained, exporting and scoring"
+    elif model.steps and model.step >= model.steps:
+        text = f"trained to step {model.step}, evaluating it on fresh batches"
     else:
         text = f"training, step {model.step}/{model.steps} (its newest checkpoint)"
         if model.steps_per_s:

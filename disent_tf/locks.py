@@ -24,6 +24,10 @@ from disent_tf.errors import UserError
 LOCK_FILE = ".disent_tf.lock"
 
 
+class FolderBusy(UserError):
+    """Another live process holds the folder's lock."""
+
+
 class FolderLock:
     """Context manager holding `<folder>/.disent_tf.lock` for this process."""
 
@@ -70,7 +74,7 @@ class FolderLock:
             self._log(f"taking over the stale lock {self.path} of pid {holder.get('pid')} (no longer running)")
             os.remove(self.path)
             return
-        raise UserError(
+        raise FolderBusy(
             f"{self.folder} is being written by pid {holder.get('pid')} on {holder.get('host')} since "
             f"{holder.get('started')} ({holder.get('command')}); wait for it to finish, or delete {self.path} "
             "if that process is gone.")

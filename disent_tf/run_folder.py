@@ -10,6 +10,7 @@ A *training run* (bin/train's --output_dir, or `model/` of a study run):
 A *study run* (bin/reproduce's <output_dir>/<model_num>/):
 
     config.json                          study, model_num, TrainConfig, evaluation config
+    failed.json                          the error of the last attempt, while it stands (reproduce.py)
     model/                               its training run
     export/<name>/<version>/             SavedModel (TF Serving layout)
     metrics/<representation>/<metric>.json
@@ -29,7 +30,7 @@ import posixpath
 # different number of evaluation batches for train_results.json).
 RUNTIME_FIELDS = frozenset({
     "output_dir", "data_dir", "strategy", "jit_compile", "steps_per_call", "batch_chunks", "log_every",
-    "summary_every", "checkpoint_every", "eval_batches"})
+    "summary_every", "checkpoint_every", "eval_batches", "collective_timeout_s"})
 # `steps` is what a rerun of bin/train may also change: a larger value
 # continues the same run. A study run fixes it: its step count is part of
 # which model of the study it is.
@@ -116,6 +117,11 @@ class StudyRun:
     def export_dir(self):
         """Where the export stage writes the run's SavedModel (version 1 of export/<name>)."""
         return join(self.export_root, self.name, "1")
+
+    @property
+    def failure_path(self):
+        """The failure record of the model's last attempt; removed when it is attempted again."""
+        return join(self.root, "failed.json")
 
     def metric_path(self, representation, metric):
         return join(self.root, "metrics", representation, f"{metric}.json")

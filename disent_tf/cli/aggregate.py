@@ -1,6 +1,9 @@
 """bin/aggregate: collect the results of bin/reproduce into one table (.csv, .json or .parquet).
 
     bin/aggregate --input=output --output=results.csv [--layout=wide|long]
+    bin/aggregate --input=output --status [--model_num_range=0:100]   # a running sweep's progress
+
+pandas (and TensorFlow, for gs:// paths) are imported only once the flags are read.
 """
 
 import sys
@@ -22,10 +25,19 @@ def define_flags():
     flags.DEFINE_enum("layout", "wide", LAYOUTS,
                       "wide: one row per model and representation with <metric>.<key> columns; "
                       "long: one row per model, representation, metric and key.")
+    flags.DEFINE_bool("status", False, "Print the sweep's progress instead of writing a table: models done, being "
+                      "scored, training (with their step), failed (with their error) and not started, and the ETA. "
+                      "Reads the files only; running tasks are not disturbed.")
+    flags.DEFINE_string("study", None, "With --status: the sweep's study, whose models count as not started until "
+                        "they have a folder. Default: the study the folders' config.json name.")
+    flags.DEFINE_string("model_num_range", "", "With --status: the sweep's START:STOP (bin/reproduce's "
+                        "--model_num_range). Default: the whole study.")
 
 
 def main(argv):
     del argv
+    if FLAGS.status:
+        return _print_status()
     from disent_tf.study import aggregate
 
     result = aggregate.collect(FLAGS.input, FLAGS.layout)
@@ -36,6 +48,39 @@ def main(argv):
     runs = result.table["run"].nunique()
     print(f"wrote {FLAGS.output}: {len(result.table)} rows, {len(result.table.columns)} columns from {runs} models")
     _report_skipped(result.skipped)
+
+
+def _print_status():
+    from disent_tf import study as studies
+    from disent_tf.study import status
+    from disent_tf.study import sweep as sweeps
+
+    report = status.sweep_status(FLAGS.input)
+    name = FLAGS.study or _recorded_study(report)
+    if name is not None:
+        sweep = studies.get(name)
+        model_nums = sweeps.parse_range(FLAGS.model_num_range, sweep)
+        report = status.sweep_status(FLAGS.input, model_nums, steps_of=_steps_of(sweep, report))
+    elif FLAGS.model_num_range:
+        raise UserError("--model_num_range needs the sweep's study: pass --study (no folder names one yet).")
+    print(status.format_status(report, FLAGS.input))
+
+
+def _recorded_study(report):
+    """The study the started models' config.json name, if they name one and the same one."""
+    names = {model.study for model in report.models} - {None}
+    if len(names) > 1:
+        raise UserError(f"{FLAGS.input} holds models of several studies ({', '.join(sorted(names))}); pass --study.")
+    return names.pop() if names else None
+
+
+def _steps_of(sweep, report):
+    """A not-started model's steps: the study's, or the one --steps every started model was given instead."""
+    recorded = {model.steps for model in report.models if model.steps} - {None}
+    study_steps = {sweep.config(model.model_num).steps for model in report.models if model.steps}
+    if len(recorded) == 1 and recorded != study_steps:
+        return lambda number: next(iter(recorded))
+    return lambda number: sweep.config(number).steps
 
 
 def _report_skipped(skipped):

@@ -3,12 +3,15 @@
     bin/reproduce --model_num=0 --only_print                 # the config of model 0
     bin/reproduce --model_num=0 --output_dir=output          # everything under output/0/
     bin/reproduce --task_index=3 --num_tasks=100             # models 3, 103, 203, ... (a cluster task)
+    bin/reproduce --num_tasks=100                            # the index from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX
     bin/reproduce --model_dir=runs/my_run --output_dir=output  # score a model trained by bin/train
 
 Rerunning skips finished stages and resumes unfinished training. See docs/study.md.
 """
 
 import json
+import os
+import sys
 
 from absl import flags
 
@@ -19,7 +22,8 @@ from disent_tf.evaluation.config import EvaluationConfig
 from disent_tf.training.config import TrainConfig
 
 # Overrides of the study's TrainConfig and EvaluationConfig (absent unless given).
-TRAIN_OVERRIDES = cli.field_names(TrainConfig, only=("steps", "batch_size", "data_dir", "strategy"))
+TRAIN_OVERRIDES = cli.field_names(TrainConfig, only=("steps", "batch_size", "data_dir", "strategy", "checkpoint_every",
+                                                     "eval_batches"))
 EVALUATION_OVERRIDES = cli.field_names(EvaluationConfig, only=("sample_scale", "num_workers"))
 FLAGS = flags.FLAGS
 
@@ -32,7 +36,8 @@ def define_flags():
     flags.DEFINE_bool("only_print", False, "Print the config(s) and stop; nothing is trained or written.")
     flags.DEFINE_string("model_dir", None, "Score an already trained run (a bin/train or bin/reproduce folder) "
                         "with the study protocol instead of training.")
-    flags.DEFINE_integer("task_index", None, "Run every --num_tasks-th model starting at this one (0-based).")
+    flags.DEFINE_integer("task_index", None, "Run every --num_tasks-th model starting at this one (0-based). Default "
+                         "without --model_num and --model_dir: $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX.")
     flags.DEFINE_integer("num_tasks", 1, "Number of tasks the sweep is split into (with --task_index).")
     flags.DEFINE_string("model_num_range", "", "Restrict --task_index sharding to START:STOP (STOP excluded).")
     flags.DEFINE_bool("visualize", True, "Write reconstructions, prior samples and latent traversals.")
@@ -45,6 +50,7 @@ def define_flags():
 def main(argv):
     del argv
     sweep = studies.get(FLAGS.study)
+    _task_index_from_scheduler()
     _check_mode()
     if FLAGS.model_num is not None:
         sweep.check_model_num(FLAGS.model_num)  # before loading TensorFlow, so a typo answers at once
@@ -61,10 +67,23 @@ def main(argv):
         reproduce.evaluate_existing(FLAGS.model_dir, FLAGS.output_dir, sweep, evaluation if explicit else None,
                                     visualize=FLAGS.visualize, data_dir=FLAGS.data_dir)
     elif FLAGS.model_num is not None:
-        reproduce.reproduce(sweep, FLAGS.model_num, FLAGS.output_dir, overrides, evaluation, FLAGS.visualize)
+        reproduce.reproduce_recording_failure(sweep, FLAGS.model_num, FLAGS.output_dir, overrides, evaluation,
+                                              FLAGS.visualize)
     else:
         reproduce.run_shard(sweep, FLAGS.output_dir, FLAGS.task_index, FLAGS.num_tasks, FLAGS.model_num_range,
                             overrides, evaluation, FLAGS.visualize)
+
+
+def _task_index_from_scheduler():
+    """--task_index from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX when no mode flag is given."""
+    if any(getattr(FLAGS, name) is not None for name in ("model_num", "model_dir", "task_index")):
+        return
+    from disent_tf.study import sweep as sweeps
+
+    index, variable = sweeps.task_index_from_environment(os.environ)
+    if index is not None:
+        FLAGS.task_index = index
+        print(f"task_index {index} from {variable}", file=sys.stderr)
 
 
 def _check_mode():

@@ -56,6 +56,12 @@ def main(argv):
     else:
         results, export_dir = trainer.train(config), None
     out = config.output_dir.rstrip("/")
+    from disent_tf.training import strategy as strategies
+
+    if not strategies.is_chief_process(config.strategy):
+        print(f"trained {config.model} to step {results['step']} as a non-chief worker; the chief writes the "
+              f"checkpoints, summaries, train_results.json and the SavedModel of {out}")
+        return
     print(f"trained {config.model} to step {results['step']} ({results['steps_per_s']} steps/s this run)")
     print(f"checkpoints: {out}/checkpoints")
     print(f"summaries:   {out}/summaries   (tensorboard --logdir {out}/summaries)")

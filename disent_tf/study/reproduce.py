@@ -127,7 +127,8 @@ def run_shard(study, output_dir, task_index, num_tasks, model_num_range="", over
     countdown = Countdown(len(model_nums))
     for model_num in model_nums:
         try:
-            stages = reproduce(study, model_num, output_dir, overrides, evaluation, visualize, log=log)
+            stages = reproduce_recording_failure(study, model_num, output_dir, overrides, evaluation, visualize,
+                                                 log=log)
             worked = any(status != "skipped" for status in stages.values())
         except Interrupted:
             raise  # the job is being stopped: checkpointed, do not start the next model
@@ -140,6 +141,47 @@ def run_shard(study, output_dir, task_index, num_tasks, model_num_range="", over
     if failures:
         raise UserError(f"{len(failures)} of {len(model_nums)} models failed: {'; '.join(failures)}")
     return model_nums
+
+
+def reproduce_recording_failure(study, model_num, output_dir, overrides=None, evaluation=None, visualize=True,
+                                log=print):
+    """`reproduce`, leaving `<run>/failed.json` when it fails (bin/aggregate --status shows its error).
+
+    The record of an earlier attempt is removed first, so it stands only
+    while the model's last attempt failed. An interruption (the job was
+    stopped) is no failure, and a folder that another process holds is
+    left as it is.
+    """
+    from disent_tf.errors import Interrupted
+    from disent_tf.locks import FolderBusy
+
+    run = run_folder.StudyRun.for_model(output_dir, model_num)
+    if run_folder.gfile().exists(run.failure_path):
+        run_folder.gfile().remove(run.failure_path)
+    try:
+        return reproduce(study, model_num, output_dir, overrides, evaluation, visualize, log=log)
+    except (Interrupted, FolderBusy):
+        raise
+    except Exception as error:
+        _record_failure(run, model_num, error, log)
+        raise
+
+
+def _record_failure(run, model_num, error, log):
+    import datetime
+    import os
+    import socket
+
+    message = str(error).strip() or type(error).__name__
+    if not isinstance(error, UserError):  # a bug or the environment: name the exception too
+        message = f"{type(error).__name__}: {message}"
+    record = {"model_num": int(model_num), "error": message, "error_type": type(error).__name__,
+              "failed_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              "host": socket.gethostname(), "pid": os.getpid()}
+    try:
+        records.write_json(run.failure_path, record)
+    except Exception as write_error:  # e.g. the folder is not writable: that error is the one to report
+        log(f"[model {model_num}] could not write {run.failure_path} ({type(write_error).__name__})")
 
 
 def check_or_write_record(run, record):

@@ -125,6 +125,23 @@ def shard(model_nums, task_index, num_tasks):
     return list(model_nums)[int(task_index) :: int(num_tasks)]
 
 
+# Where cluster schedulers put a task's index: a SLURM job array, a Kubernetes Indexed Job.
+TASK_INDEX_VARIABLES = ("SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX")
+
+
+def task_index_from_environment(environ):
+    """(index, variable) of the first of TASK_INDEX_VARIABLES set in `environ`, or (None, None)."""
+    for name in TASK_INDEX_VARIABLES:
+        text = str(environ.get(name, "")).strip()
+        if not text:
+            continue
+        if not text.isdigit():
+            raise UserError(f"{name}={text!r} is not a task index (a non-negative integer); pass --task_index "
+                            "explicitly.")
+        return int(text), name
+    return None, None
+
+
 def parse_range(text, study):
     """Model numbers of a 'START:STOP' range (STOP excluded) within the study.
 

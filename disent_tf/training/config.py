@@ -47,6 +47,10 @@ class TrainConfig:
     precision: str = option("float32", "Arithmetic of the hidden layers: float32 (the study's) or mixed_bfloat16 "
                             "(faster on CPUs with AVX512_BF16 or AMX, and on GPUs).", choices=PRECISIONS)
     jit_compile: bool = option(False, "Compile the step with XLA (faster on GPUs, slower on CPUs).")
+    # Without a timeout a collective waits forever for a worker that died, and
+    # so does the whole cluster (docs/training.md, "Several GPUs and several machines").
+    collective_timeout_s: int = option(600, "multi_worker only: seconds a collective (the gradients' all-reduce, "
+                                       "a checkpoint) waits for the other workers before the run stops; 0: forever.")
     log_every: int = option(100, "Steps between progress lines.")
     summary_every: int = option(100, "Steps between TensorBoard summaries.")
     checkpoint_every: int = option(1000, "Steps between checkpoints.")
@@ -79,6 +83,9 @@ class TrainConfig:
         if int(self.batch_chunks) < 0:
             raise UserError(f"batch_chunks must be 0 (one per core on a CPU) or a positive integer, "
                             f"got {self.batch_chunks}.")
+        if int(self.collective_timeout_s) < 0:
+            raise UserError(f"collective_timeout_s must be 0 (wait forever) or a positive number of seconds, "
+                            f"got {self.collective_timeout_s}.")
         if int(self.eval_batches) < 0:
             raise UserError(f"eval_batches must be 0 (skip) or a positive integer, got {self.eval_batches}.")
         if self.strategy not in STRATEGIES:

@@ -20,8 +20,14 @@ def train_and_export(config, export_dir=None, export_root="exported", name=None,
     training starts. The export's path is recorded in train_results.json.
     """
     from disent_tf.export import saved_model
+    from disent_tf.training import strategy as strategies
 
     data = data if data is not None else trainer.load_data(config)
+    if not strategies.is_chief_process(config.strategy):
+        # Under MultiWorkerMirroredStrategy the chief alone exports (TensorFlow's multi-worker guide).
+        results = trainer.train(config, data=data, log=log)
+        log("trained as a non-chief worker: the chief exports the SavedModel")
+        return results, None
     previous = _previous_export(config.output_dir)
     already_exported = previous is not None and previous[1] == config.steps and export_dir in (None, previous[0])
     # Checked before training, not after hours of it.

@@ -21,8 +21,13 @@ import tensorflow as tf
 from disent_tf.errors import UserError
 
 
-def make_strategy(name):
-    """The tf.distribute.Strategy called `name` (auto, default, mirrored, multi_worker)."""
+def make_strategy(name, collective_timeout_s=0):
+    """The tf.distribute.Strategy called `name` (auto, default, mirrored, multi_worker).
+
+    `collective_timeout_s` (multi_worker only; 0: none) bounds how long each
+    collective waits for the other workers, so that a worker that died stops
+    the others with an error instead of leaving them waiting forever.
+    """
     if name == "auto":
         name = "mirrored" if len(tf.config.list_logical_devices("GPU")) > 1 else "default"
     if name == "default":
@@ -31,7 +36,8 @@ def make_strategy(name):
         return tf.distribute.MirroredStrategy(_local_devices())
     if name == "multi_worker":
         _check_tf_config()
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=collective_timeout_s or None)
+        return tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
     raise UserError(f"unknown strategy '{name}'; choose one of auto, default, mirrored, multi_worker.")
 
 
@@ -109,11 +115,24 @@ def is_chief(strategy):
     resolver = getattr(strategy, "cluster_resolver", None)
     if resolver is None or not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         return True
-    task_type, task_id = resolver.task_type, resolver.task_id
+    return is_chief_task(resolver.task_type, resolver.task_id, resolver.cluster_spec().as_dict())
+
+
+def is_chief_task(task_type, task_id, cluster):
+    """The rule of `is_chief` for a task of a cluster dict ({"worker": [...], "chief": [...]})."""
     if task_type is None or task_type == "chief":
         return True
-    has_chief = "chief" in resolver.cluster_spec().as_dict()
-    return task_type == "worker" and task_id == 0 and not has_chief
+    return task_type == "worker" and int(task_id) == 0 and "chief" not in cluster
+
+
+def is_chief_process(strategy_name):
+    """`is_chief` for this process before (or without) building its strategy: TF_CONFIG's task decides."""
+    if strategy_name != "multi_worker" or not os.environ.get("TF_CONFIG"):
+        return True
+    _check_tf_config()
+    value = json.loads(os.environ["TF_CONFIG"])
+    task = value.get("task") or {}
+    return is_chief_task(task.get("type"), task.get("index", 0), value.get("cluster") or {})
 
 
 def worker_label(strategy):

@@ -15,7 +15,9 @@ last, atomically, with the trained model's evaluation on fresh batches as the
 study stored it: training/train_eval.py).
 """
 
+import contextlib
 import datetime
+import re
 import signal
 import threading
 import time
@@ -38,6 +40,10 @@ from disent_tf.training.progress import Progress
 
 class TrainingDiverged(UserError):
     """A loss became NaN or Inf; the last good checkpoint is kept."""
+
+
+class WorkerLost(UserError):
+    """Under MultiWorkerMirroredStrategy another worker stopped or stopped answering; the last checkpoint is kept."""
 
 
 class TrainingInterrupted(Interrupted):
@@ -72,7 +78,7 @@ def train(config, data=None, model_factory=None, log=print):
         raise UserError(f"train() needs a TrainConfig, got {type(config).__name__}.")
     run = run_folder.TrainingRun(config.output_dir)
     chunks = strategies.prepare_batch_chunks(config, log)
-    strategy = strategies.make_strategy(config.strategy)
+    strategy = strategies.make_strategy(config.strategy, config.collective_timeout_s)
     replicas = strategy.num_replicas_in_sync
     if config.batch_size % replicas:
         raise UserError(f"batch_size {config.batch_size} does not split evenly across {replicas} replicas; "
@@ -109,7 +115,8 @@ def _train(config, run, strategy, data, chief, model, log):
     feed = inputs.TrainingInput(strategy, data, config.batch_size, config.seed, model.training_dataset)
 
     loop_start = time.perf_counter()
-    losses = _run_loop(config, run, train_steps, feed, step, first_bad_step, save, writer, log)
+    with _worker_loss_as_user_error(strategy, run):
+        losses = _run_loop(config, run, train_steps, feed, step, first_bad_step, save, writer, log)
     wall_time = time.perf_counter() - loop_start
     previous = run.read_results() if chief and not losses else {}
 
@@ -227,6 +234,30 @@ def _run_loop(config, run, train_steps, feed, step, first_bad_step, save, writer
                     f"{run.checkpoints_dir}, rerun the same command to resume.", stop.signum)
     writer.flush()
     return losses
+
+
+# What a collective raises when a peer is gone: the coordination service's
+# missing heartbeats (Unavailable), CommunicationOptions' timeout
+# (DeadlineExceeded), or an abort propagated from another worker.
+_PEER_ERRORS = (tf.errors.UnavailableError, tf.errors.DeadlineExceededError, tf.errors.AbortedError,
+                tf.errors.CancelledError)
+_TASK_NAME = re.compile(r"/job:\w+/replica:\d+/task:\d+")
+
+
+@contextlib.contextmanager
+def _worker_loss_as_user_error(strategy, run):
+    """Turns a multi-worker collective that failed because a peer is gone into one WorkerLost sentence."""
+    try:
+        yield
+    except _PEER_ERRORS as error:
+        if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            raise
+        tasks = sorted(set(_TASK_NAME.findall(error.message))) or ["another worker"]
+        kept = tf.train.latest_checkpoint(run.checkpoints_dir) or "none was written yet"
+        raise WorkerLost(
+            f"the cluster lost {', '.join(tasks)} ({type(error).__name__}: it stopped or did not answer within "
+            f"the collective timeout); the last checkpoint ({kept}) is kept, restart every worker with the same "
+            "command to resume from it.") from None
 
 
 def _steps_until_event(config, current, valid_until):

@@ -17,7 +17,7 @@ from disent_tf.run_folder import StudyRun
 from disent_tf.export import reader
 from disent_tf.study import aggregate, reproduce
 from disent_tf.visualize.model import latent_traversals, visualize_model
-from harness.tools import run_tool as run_bin
+from harness.tools import assert_one_sentence_error, run_tool as run_bin
 
 SMOKE = study.get("smoke")
 MODEL_NUM = 2  # factor_vae: two optimizers, the most moving parts
@@ -152,6 +152,27 @@ def test_only_print_prints_the_config_and_trains_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def printed_model_nums(result):
+    assert result.returncode == 0, result.stderr
+    return [record["model_num"] for record in json.loads("[" + result.stdout.replace("}\n{", "},{") + "]")]
+
+
+def test_the_task_index_comes_from_slurm_or_kubernetes_without_task_index(tmp_path, monkeypatch):
+    shard = ("reproduce", "--study=smoke", "--num_tasks=3", "--only_print", f"--output_dir={tmp_path / 'out'}")
+    monkeypatch.delenv("SLURM_ARRAY_TASK_ID", raising=False)
+    monkeypatch.setenv("JOB_COMPLETION_INDEX", "1")  # a Kubernetes Indexed Job
+    result = run_bin(*shard)
+    assert printed_model_nums(result) == [1, 4] and "task_index 1 from JOB_COMPLETION_INDEX" in result.stderr
+    monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "2")  # a SLURM job array; SLURM's is read first
+    assert printed_model_nums(run_bin(*shard)) == [2, 5]
+    # An explicit mode wins over the scheduler's index.
+    assert printed_model_nums(run_bin(*shard, "--task_index=0")) == [0, 3]
+    assert printed_model_nums(run_bin("reproduce", "--study=smoke", "--model_num=4", "--only_print")) == [4]
+    monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "x")
+    assert_one_sentence_error(run_bin(*shard), "SLURM_ARRAY_TASK_ID='x' is not a task index")
+    assert not (tmp_path / "out").exists()
+
+
 def test_bad_flags_are_one_sentence(tmp_path):
     result = run_bin("reproduce", "--model_num=12600", f"--output_dir={tmp_path}")
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -206,3 +227,68 @@ def test_latent_traversals_move_one_dimension_at_a_time():
         expected = np.repeat(base[None], 5, axis=0)
         expected[:, dimension] = values
         np.testing.assert_array_equal(strips[dimension, :, 0, 0], expected)
+
+
+def snapshot(folder):
+    """(path, size, mtime) of every file under `folder`: what a reader must leave as it found it."""
+    return sorted((str(path), path.stat().st_size, path.stat().st_mtime_ns) for path in folder.rglob("*")
+                  if path.is_file())
+
+
+@pytest.fixture
+def sweep_folder(reproduced, tmp_path):
+    """A sweep of smoke models 0:6 in every state, from the tiny reproduction's real files.
+
+    2: done (the reproduction itself); 3: training, its checkpoint at step 10
+    and a live lock (this process); 4: failed (run_shard found another
+    model's config in its folder); 0, 1, 5: not started.
+    """
+    output_dir, _, _ = reproduced
+    sweep = tmp_path / "sweep"
+    for number in (2, 3, 4):
+        shutil.copytree(output_dir / str(MODEL_NUM), sweep / str(number))
+    training = sweep / "3"
+    for path in [training / "model" / "train_results.json", *training.glob("model/checkpoints/ckpt-20.*")]:
+        path.unlink()
+    shutil.rmtree(training / "metrics")
+    with pytest.raises(UserError, match="1 of 1 models failed: 4"):
+        reproduce.run_shard(SMOKE, str(sweep), 0, 1, "4:5", TINY, PROTOCOL, visualize=False, log=lambda line: None)
+    return sweep
+
+
+def test_a_failed_model_leaves_its_error_and_a_successful_rerun_removes_it(sweep_folder):
+    failure = json.loads((sweep_folder / "4" / "failed.json").read_text())
+    assert failure["model_num"] == 4 and failure["error_type"] == "UserError"
+    assert failure["error"].startswith(f"{sweep_folder / '4'} holds a different config for this model")
+    shutil.copy(sweep_folder / "4" / "failed.json", sweep_folder / "2" / "failed.json")
+    # Model 2 is finished: every stage is skipped, and the stale failure record goes.
+    reproduce.reproduce_recording_failure(SMOKE, MODEL_NUM, str(sweep_folder), TINY, PROTOCOL, log=lambda line: None)
+    assert not (sweep_folder / "2" / "failed.json").exists()
+
+
+def test_status_shows_each_state_and_disturbs_nothing(sweep_folder):
+    from disent_tf.locks import FolderLock
+
+    with FolderLock(sweep_folder / "3"):
+        before = snapshot(sweep_folder)
+        result = run_bin("aggregate", "--status", f"--input={sweep_folder}", "--model_num_range=0:6")
+        assert snapshot(sweep_folder) == before
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    counts = {line.rsplit(None, 1)[0].strip(): int(line.split()[-1]) for line in lines[1:6]}
+    assert counts == {"done": 1, "scoring": 0, "training": 1, "failed": 1, "not started": 3}
+    assert lines[6].startswith(f"model 3: training, step 10/20 (its newest checkpoint); pid {os.getpid()} on ")
+    error = json.loads((sweep_folder / "4" / "failed.json").read_text())["error"]
+    assert lines[7] == f"model 4: failed at step 20: {error.splitlines()[0]}"
+    # Not started models count the --steps the started ones were given (20), not the study's 1,000.
+    assert lines[8].startswith("50 of 120 training steps; ETA ") and "at the sweep's rate so far" in lines[8]
+
+
+def test_status_of_a_stopped_model_and_of_a_missing_folder(sweep_folder, tmp_path):
+    from disent_tf.study import status
+
+    report = status.sweep_status(str(sweep_folder))
+    assert [(model.model_num, model.state) for model in report.models] == [(2, "done"), (3, "training"), (4, "failed")]
+    assert "no process holds it (stopped: rerunning its task resumes it)" in status.format_status(report, "s")
+    assert_one_sentence_error(run_bin("aggregate", "--status", f"--input={tmp_path / 'nothing'}"),
+                              "does not exist; pass the --output_dir of bin/reproduce")

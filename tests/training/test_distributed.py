@@ -48,3 +48,22 @@ def test_strategy_names_and_tf_config_errors(monkeypatch):
     monkeypatch.setenv("TF_CONFIG", "{not json")
     with pytest.raises(UserError, match="TF_CONFIG is not valid JSON"):
         strategies.make_strategy("multi_worker")
+
+
+def test_the_chief_is_known_from_tf_config_before_any_strategy(monkeypatch):
+    """bin/train asks this before training, to let the chief alone export (tests/training/test_multi_worker.py)."""
+    cluster = {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "worker", "index": 1}}))
+    assert not strategies.is_chief_process("multi_worker")
+    assert strategies.is_chief_process("default")  # TF_CONFIG matters to multi_worker only
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"type": "worker", "index": 0}}))
+    assert strategies.is_chief_process("multi_worker")
+    with_chief = dict(cluster, chief=["127.0.0.1:3"])
+    assert strategies.is_chief_task("chief", 0, with_chief) and not strategies.is_chief_task("worker", 0, with_chief)
+
+
+def test_a_negative_collective_timeout_is_refused():
+    from disent_tf.training.config import TrainConfig
+
+    with pytest.raises(UserError, match="collective_timeout_s must be 0"):
+        TrainConfig(collective_timeout_s=-1)

@@ -43,6 +43,7 @@ def main(argv):
     # TensorFlow's INFO records (signature renames, saver timings) would bury the progress lines.
     logging.set_verbosity(logging.WARNING)
     given = models.check_hparams(FLAGS.model, cli.flag_values(hparams.names(), present_only=True))
+    check_labelled_set(FLAGS.model, given, FLAGS.dataset)
     name = run_folder.run_name(FLAGS.model, FLAGS.dataset, FLAGS.seed)
     config = TrainConfig(hparams=given, output_dir=FLAGS.output_dir or f"runs/{name}", **cli.flag_values(CONFIG_FLAGS))
     # TensorFlow is imported only now: a bad flag is answered in a second, not after its import.
@@ -63,6 +64,16 @@ def main(argv):
         print(f"evaluated on {evaluation['num_batches']} fresh batches: {means}")
     if export_dir:
         print(f"SavedModel:  {export_dir}   (saved_model_cli show --all --dir {export_dir})")
+
+
+def check_labelled_set(model, given, dataset):
+    """A semi-supervised model's labelled set must fit in the data set: checked before TensorFlow loads."""
+    if model not in hparams.LABELLED_METHODS:
+        return
+    from disent_tf.data import labelled, registry
+
+    labelled.check_num_labelled(given.get("num_labelled_samples", labelled.DEFAULT_NUM_LABELLED_SAMPLES),
+                                registry.grid_size(dataset), dataset)
 
 
 def run():

@@ -167,6 +167,7 @@ def _stages(run, config, evaluation, visualize, data, say, train):
         done["train"] = _train(run, config, data, say)
     export_dir, done["export"] = _export(run, config, data, say)
     done["metrics"] = _score(run, export_dir, data, evaluation, say)
+    done["few_label_metrics"] = _score_few_labels(run, config, export_dir, data, evaluation, say)
     if visualize:
         done["visualizations"] = _visualize(run, export_dir, data, say)
     say(f"finished: results in {run.root}")
@@ -223,6 +224,44 @@ def _score(run, export_dir, data, evaluation, say):
                                     progress=say)[kind]
         for name in metrics:
             records.write_json(run.metric_path(kind, name), _metric_record(results, kind, name, export_dir))
+    return "done"
+
+
+def _score_few_labels(run, config, export_dir, data, evaluation, say):
+    """A semi-supervised model's few-label scores: metrics/<kind>/{mig,dci,sap}_validation.json.
+
+    As bin/dlib_reproduce_semi_supervised's validation step: MIG, DCI and
+    SAP on the model's own labelled set (evaluation/few_labels.py), next to
+    the full-label scores; bin/aggregate reads them as `mig_validation.*`,
+    `dci_validation.*` and `sap_validation.*` columns.
+    """
+    from disent_tf.evaluation import few_labels
+
+    setup = few_labels.setup_of(config.model, config.hparams)
+    if setup is None:
+        return "none"
+    names = few_labels.VALIDATION_METRICS
+    pending = [kind for kind in evaluation.representations
+               if not all(run_folder.gfile().exists(run.metric_path(kind, names[metric])) for metric in names)]
+    if not pending:
+        say("few-label scoring: skipped, every file exists")
+        return "skipped"
+    from disent_tf import records as records_lib
+    from disent_tf.evaluation import representation
+
+    few_labels.check_data(setup, data)
+    say(f"few-label scoring ({', '.join(pending)}): {setup.num_labelled_samples} labelled samples, "
+        f"{setup.labeller} labeller, seed {setup.supervised_seed}")
+    encoder = representation.from_saved_model(export_dir, "sampled" if "sampled" in pending else "mean")
+    results = few_labels.few_label_scores(data, encoder, setup, tuple(pending), num_workers=evaluation.num_workers or 1,
+                                          gbt_backend=evaluation.gbt_backend)
+    versions = records_lib.library_versions()
+    for kind in pending:
+        for metric, name in names.items():
+            records.write_json(run.metric_path(kind, name), metric_record(
+                kind, name, results[kind]["metrics"][metric], few_labels=results[kind]["setup"],
+                data_source=getattr(data, "data_source", None), dataset=getattr(data, "name", None),
+                versions=versions, export_dir=export_dir))
     return "done"
 
 

@@ -148,6 +148,8 @@ def restore_model(config, data, model_factory=None):
     """
     run = run_folder.TrainingRun(config.output_dir)
     model = (model_factory or build_model)(config, data.observation_shape)
+    # As in training: a model whose variables depend on its data (the semi-supervised losses' own) creates them.
+    model.check_training_data(data)
     # Every model variable must come from the checkpoint; its optimizer slots are left unread.
     restored = checkpoints.restore_newest(tf.train.Checkpoint(model=model), run.checkpoints_dir,
                                           log=lambda message: None, write_state=False)

@@ -30,7 +30,9 @@ def define_flags():
     for _hparam in hparams.HPARAMS:
         _help = f"{_hparam.help} Default: the method's (docs/models.md)."
         if _hparam.type is str:
-            flags.DEFINE_enum(_hparam.name, None, list(_hparam.choices), _help)
+            # A plain string, checked in main with the table's choices: a bad value is then one `error:` sentence
+            # like every other bad value, where an enum flag would print absl's two-line parsing error.
+            flags.DEFINE_string(_hparam.name, None, f"{_help} One of: {', '.join(_hparam.choices)}.")
         else:
             flags.DEFINE(flags.FloatParser() if _hparam.type is float else flags.IntegerParser(), _hparam.name, None,
                          _help, serializer=flags.ArgumentSerializer())

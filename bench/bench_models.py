@@ -6,7 +6,8 @@ labelled dSprites, perfect labels, xent). Prints one table (median steps/s
 over windows of --window_steps steps after warm-up); with --s2_rounds N, each
 S2 method's step time against its unsupervised method's, the two stepped in
 alternating windows (N rounds) so that load from other processes hits both
-alike; and with --torch_python, the ratio of our beta_vae tf.function step
+alike (the CPU-time ratio, the process's CPU seconds per step, moves least
+with other processes' load); and with --torch_python, the ratio of our beta_vae tf.function step
 to the plain PyTorch baseline /work/shared/bench/torch_vae.py, run interleaved
 with ours so that load from other processes hits both alike.
 
@@ -150,20 +151,25 @@ def compare_s2(args, batches):
     """Each S2 method's step time over its unsupervised method's: alternating windows, ratio of the medians."""
     s2_batches = labelled_batches()
     print(f"\n{'S2 method':15s} {'steps/s':>8s} {'unsupervised':14s} {'steps/s':>8s} {'step time ratio':>15s} "
-          f"{'median of rounds':>16s}")
+          f"{'median of rounds':>16s} {'CPU time':>9s}")
     for s2_method, base in S2_BASES.items():
         s2_trainer, base_trainer = Trainer(s2_method, "function"), Trainer(base, "function")
         s2_trainer.run(s2_batches, args.warmup)
         base_trainer.run(batches, args.warmup)
-        s2_rates, base_rates = [], []
+        s2_rates, base_rates, s2_cpu, base_cpu = [], [], [], []
         for _ in range(args.s2_rounds):
+            cpu = time.process_time()
             base_rates += base_trainer.windows(batches, 1, args.window_steps)
+            base_cpu.append(time.process_time() - cpu)
+            cpu = time.process_time()
             s2_rates += s2_trainer.windows(s2_batches, 1, args.window_steps)
+            s2_cpu.append(time.process_time() - cpu)
         s2_median, base_median = statistics.median(s2_rates), statistics.median(base_rates)
         # Adjacent windows share the machine's load of the moment: the median of their ratios is the steadier figure.
         rounds = [b / s for b, s in zip(base_rates, s2_rates)]
         print(f"{s2_method:15s} {s2_median:8.2f} {base:14s} {base_median:8.2f} {base_median / s2_median:15.2f} "
-              f"{statistics.median(rounds):16.2f}  (per round: {', '.join(f'{r:.2f}' for r in rounds)})", flush=True)
+              f"{statistics.median(rounds):16.2f} {sum(s2_cpu) / sum(base_cpu):9.2f}  "
+              f"(per round: {', '.join(f'{r:.2f}' for r in rounds)})", flush=True)
 
 
 def torch_windows(args):

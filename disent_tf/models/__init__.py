@@ -89,7 +89,9 @@ def resolved_hparams(name, given):
 
     module, class_name, defaults = _METHODS[name]
     cls = getattr(importlib.import_module(f"disent_tf.models.{module}"), class_name)
-    signature = {key: parameter.default for key, parameter in inspect.signature(cls.__init__).parameters.items()
+    # Every class of the MRO: a semi-supervised model's own arguments and its unsupervised method's.
+    signature = {key: parameter.default for klass in reversed(cls.__mro__) if "__init__" in vars(klass)
+                 for key, parameter in inspect.signature(vars(klass)["__init__"]).parameters.items()
                  if parameter.default is not inspect.Parameter.empty}
     return {**{key: signature[key] for key in hparam_table.of_method(name) if key in signature}, **defaults,
             **{key: value for key, value in given.items()}}

@@ -83,8 +83,10 @@ def train(config, data=None, model_factory=None, log=print):
     with strategy.scope():
         model = (model_factory or build_model)(config, data.observation_shape)
     model.batch_chunks = chunks
-    # Before anything is written: an input the data set cannot give fails first.
-    model.check_training_data(data)
+    # Before anything is written: an input the data set cannot give fails first. In the scope, because a
+    # model may create variables here (the semi-supervised losses' own, whose shapes follow the labels).
+    with strategy.scope():
+        model.check_training_data(data)
     if not chief:
         return _train(config, run, strategy, data, chief, model, log)
     records.check_writable(run.root)

@@ -167,7 +167,9 @@ def _stages(run, config, evaluation, visualize, data, say, train):
         done["train"] = _train(run, config, data, say)
     export_dir, done["export"] = _export(run, config, data, say)
     done["metrics"] = _score(run, export_dir, data, evaluation, say)
-    done["few_label_metrics"] = _score_few_labels(run, config, export_dir, data, evaluation, say)
+    few = _score_few_labels(run, config, export_dir, data, evaluation, say)
+    if few:  # a model trained with labels
+        done["few_label_metrics"] = few
     if visualize:
         done["visualizations"] = _visualize(run, export_dir, data, say)
     say(f"finished: results in {run.root}")
@@ -228,7 +230,7 @@ def _score(run, export_dir, data, evaluation, say):
 
 
 def _score_few_labels(run, config, export_dir, data, evaluation, say):
-    """A semi-supervised model's few-label scores: metrics/<kind>/{mig,dci,sap}_validation.json.
+    """A semi-supervised model's few-label scores: metrics/<kind>/{mig,dci,sap}_validation.json (None: no labels).
 
     As bin/dlib_reproduce_semi_supervised's validation step: MIG, DCI and
     SAP on the model's own labelled set (evaluation/few_labels.py), next to
@@ -239,7 +241,7 @@ def _score_few_labels(run, config, export_dir, data, evaluation, say):
 
     setup = few_labels.setup_of(config.model, config.hparams)
     if setup is None:
-        return "none"
+        return None
     names = few_labels.VALIDATION_METRICS
     pending = [kind for kind in evaluation.representations
                if not all(run_folder.gfile().exists(run.metric_path(kind, names[metric])) for metric in names)]

@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
 """Training throughput of every method at batch 64 (the weak ones: 64 pairs): eager vs tf.function vs XLA.
 
-Prints one table (median steps/s over windows of --window_steps steps after
-warm-up) and, with --torch_python, the ratio of our beta_vae tf.function step
+The semi-supervised ones step on 64 unlabelled and 64 labelled images (100
+labelled dSprites, perfect labels, xent). Prints one table (median steps/s
+over windows of --window_steps steps after warm-up); with --s2_rounds N, each
+S2 method's step time against its unsupervised method's, the two stepped in
+alternating windows (N rounds) so that load from other processes hits both
+alike (the CPU-time ratio, the process's CPU seconds per step, moves least
+with other processes' load); and with --torch_python, the ratio of our beta_vae tf.function step
 to the plain PyTorch baseline /work/shared/bench/torch_vae.py, run interleaved
 with ours so that load from other processes hits both alike.
 
     python bench/bench_models.py
     python bench/bench_models.py --methods beta_vae --modes function \
         --torch_python .venv-torch/bin/python --torch_rounds 3
+    python bench/bench_models.py --methods --s2_rounds 5    # only the S2 / unsupervised step-time ratios
 """
 
 import argparse
@@ -36,7 +42,7 @@ DEFAULT_TORCH_SCRIPT = "/work/shared/bench/torch_vae.py"
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--methods", nargs="+", default=models.names(), choices=models.names())
+    parser.add_argument("--methods", nargs="*", default=models.names(), choices=models.names())
     parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--windows", type=int, default=3)
@@ -44,7 +50,14 @@ def parse_args():
     parser.add_argument("--torch_python", default=None, help="python of a venv with torch (see shared/bench/README.md)")
     parser.add_argument("--torch_script", default=DEFAULT_TORCH_SCRIPT)
     parser.add_argument("--torch_rounds", type=int, default=3)
+    parser.add_argument("--s2_rounds", type=int, default=0,
+                        help="rounds of alternating S2 / unsupervised windows (0: skip the comparison)")
     return parser.parse_args()
+
+
+# Each semi-supervised method and the unsupervised method it adds its supervised loss to.
+S2_BASES = {"s2_beta_vae": "beta_vae", "s2_factor_vae": "factor_vae", "s2_dip_vae_i": "dip_vae_i",
+            "s2_dip_vae_ii": "dip_vae_ii", "s2_beta_tc_vae": "beta_tc_vae", "supervised": "beta_vae"}
 
 
 def binary_batches(num_batches=50, seed=0):
@@ -58,6 +71,8 @@ class Trainer:
 
     def __init__(self, method, mode):
         self.model = models.get(method)
+        if method in hparams.LABELLED_METHODS:
+            self.model.check_training_data(data.get("dsprites_full"))
         self.groups = self.model.optimizer_groups()
         self.optimizers = {group.name: keras.optimizers.Adam(1e-4) for group in self.groups}
         for group in self.groups:
@@ -94,12 +109,26 @@ def pair_batches(num_batches=20, seed=0):
     return [{key: tf.constant(value) for key, value in batch.items()} for batch in dataset.take(num_batches)]
 
 
+def labelled_batches(num_batches=20, seed=0):
+    """Batches of 64 unlabelled dSprites and 64 of 100 labelled ones, as the semi-supervised methods train on."""
+    model = models.get("s2_beta_vae")
+    dataset = model.training_dataset(data.get("dsprites_full"), BATCH, seed)
+    return [{key: tf.constant(value) for key, value in batch.items()} for batch in dataset.take(num_batches)]
+
+
+def batches_of(method, batches, weak_batches, s2_batches):
+    if method in hparams.WEAK_METHODS:
+        return weak_batches
+    return s2_batches if method in hparams.LABELLED_METHODS else batches
+
+
 def bench_table(args, batches):
     rows = []
     weak_batches = pair_batches() if set(args.methods) & set(hparams.WEAK_METHODS) else None
+    s2_batches = labelled_batches() if set(args.methods) & set(hparams.LABELLED_METHODS) else None
     for method in args.methods:
         for mode in args.modes:
-            method_batches = weak_batches if method in hparams.WEAK_METHODS else batches
+            method_batches = batches_of(method, batches, weak_batches, s2_batches)
             trainer = Trainer(method, mode)
             start = time.perf_counter()
             trainer.run(method_batches, 1)
@@ -116,6 +145,31 @@ def print_table(rows):
     for method, mode, median, first_step, rates in rows:
         windows = ", ".join(f"{r:.2f}" for r in rates)
         print(f"{method:12s} {mode:8s} {median:8.2f} {median * BATCH:10.1f} {first_step:12.1f}  [{windows}]")
+
+
+def compare_s2(args, batches):
+    """Each S2 method's step time over its unsupervised method's: alternating windows, ratio of the medians."""
+    s2_batches = labelled_batches()
+    print(f"\n{'S2 method':15s} {'steps/s':>8s} {'unsupervised':14s} {'steps/s':>8s} {'step time ratio':>15s} "
+          f"{'median of rounds':>16s} {'CPU time':>9s}")
+    for s2_method, base in S2_BASES.items():
+        s2_trainer, base_trainer = Trainer(s2_method, "function"), Trainer(base, "function")
+        s2_trainer.run(s2_batches, args.warmup)
+        base_trainer.run(batches, args.warmup)
+        s2_rates, base_rates, s2_cpu, base_cpu = [], [], [], []
+        for _ in range(args.s2_rounds):
+            cpu = time.process_time()
+            base_rates += base_trainer.windows(batches, 1, args.window_steps)
+            base_cpu.append(time.process_time() - cpu)
+            cpu = time.process_time()
+            s2_rates += s2_trainer.windows(s2_batches, 1, args.window_steps)
+            s2_cpu.append(time.process_time() - cpu)
+        s2_median, base_median = statistics.median(s2_rates), statistics.median(base_rates)
+        # Adjacent windows share the machine's load of the moment: the median of their ratios is the steadier figure.
+        rounds = [b / s for b, s in zip(base_rates, s2_rates)]
+        print(f"{s2_method:15s} {s2_median:8.2f} {base:14s} {base_median:8.2f} {base_median / s2_median:15.2f} "
+              f"{statistics.median(rounds):16.2f} {sum(s2_cpu) / sum(base_cpu):9.2f}  "
+              f"(per round: {', '.join(f'{r:.2f}' for r in rounds)})", flush=True)
 
 
 def torch_windows(args):
@@ -148,6 +202,8 @@ def main():
           f"{args.window_steps} steps after {args.warmup} warm-up steps", flush=True)
     if args.modes and args.methods:
         print_table(bench_table(args, batches))
+    if args.s2_rounds:
+        compare_s2(args, batches)
     if args.torch_python:
         compare_with_torch(args, batches)
 

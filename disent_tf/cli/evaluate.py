@@ -38,17 +38,29 @@ def define_flags():
     flags.DEFINE_string("data_dir", None, "Folder with the data set files (default: $DISENT_TF_DATA).")
     flags.DEFINE_string("output", None, "Results JSON (one --representation only).")
     flags.DEFINE_string("output_dir", None, "Folder for <representation>.json results.")
+    # Few-label model selection (Locatello et al. 2020; evaluation/few_labels.py).
+    flags.DEFINE_integer("num_labelled_samples", None, "Also score MIG, DCI and SAP on this many labelled samples "
+                         "only (few-label model selection; the paper: 100 or 1000). Default: a semi-supervised "
+                         "model's own labelled set, none for other models; 0: off.")
+    flags.DEFINE_enum("labeller", None, ["perfect", "binned", "noisy", "permuted", "partial"],
+                      "Labeller of the few-label set (default: the model's, else perfect).")
+    flags.DEFINE_integer("supervised_seed", None, "Seed of the few-label set (default: the model's, else 0).")
+    flags.DEFINE_float("train_percentage", None, "Fraction of the few-label set that fits DCI and SAP; the rest "
+                       "tests them (default: the model's, else 0.9).")
 
 
 def main(argv):
     del argv
     config = EvaluationConfig(**cli.flag_values(CONFIG_FLAGS))
+    few_labels = {name: FLAGS[name].value for name in ("num_labelled_samples", "labeller", "supervised_seed",
+                                                        "train_percentage")}
     run_job(config, export_dir=FLAGS.export_dir, serving_url=FLAGS.serving_url, codes=FLAGS.codes,
-            dataset=FLAGS.dataset, data_dir=FLAGS.data_dir, output=FLAGS.output, output_dir=FLAGS.output_dir)
+            dataset=FLAGS.dataset, data_dir=FLAGS.data_dir, output=FLAGS.output, output_dir=FLAGS.output_dir,
+            few_labels=few_labels)
 
 
 def run_job(config, export_dir=None, serving_url=None, codes=None, dataset=None, data_dir=None, output=None,
-            output_dir=None, progress=print):
+            output_dir=None, progress=print, few_labels=None):
     """Loads the representation and data set, scores them, writes and prints results; returns {kind: results}.
 
     Every input is checked before any work starts; results files appear only
@@ -69,6 +81,10 @@ def run_job(config, export_dir=None, serving_url=None, codes=None, dataset=None,
     if not dataset:
         raise UserError("pass --dataset: " + ("the export records no data set." if export_dir
                                                else "a served model or a code table does not say which data set."))
+    setup = _few_label_setup(metadata, few_labels or {})
+    if setup and codes:
+        raise UserError("few-label scores encode their own labelled images: pass --export_dir or --serving_url, "
+                        "or drop --num_labelled_samples.")
     from disent_tf.evaluation import representation
 
     # Read before the output checks: a bad table (a folder, a .npz, objects) is the problem to report.
@@ -83,16 +99,29 @@ def run_job(config, export_dir=None, serving_url=None, codes=None, dataset=None,
 
     data = data_lib.get(dataset, data_dir=data_dir)
     evaluate.check_data(data, config)
+    if setup:
+        from disent_tf.evaluation import few_labels as few_labels_lib
+
+        few_labels_lib.check_data(setup, data)
     folders = sorted({posixpath.dirname(path) or "." for path in paths.values()})
     for folder in folders:
         records.check_writable(folder)
     with contextlib.ExitStack() as held:
         for folder in folders:
             held.enter_context(locks.FolderLock(folder, progress or print))
-        return _score(config, paths, metadata, data, export_dir, serving_url, codes, code_table, progress)
+        return _score(config, paths, metadata, data, export_dir, serving_url, codes, code_table, progress, setup)
 
 
-def _score(config, paths, metadata, data, export_dir, serving_url, codes, code_table, progress):
+def _few_label_setup(metadata, given):
+    """The few-label setup: the exported model's own labelled set (if it has one) with the flags given."""
+    from disent_tf.evaluation import few_labels
+
+    train_config = metadata.get("config") or {}
+    model_setup = few_labels.setup_of(train_config.get("model"), train_config.get("hparams") or {})
+    return few_labels.resolve(model_setup, **given)
+
+
+def _score(config, paths, metadata, data, export_dir, serving_url, codes, code_table, progress, setup=None):
     from disent_tf.evaluation import evaluate, representation
 
     kinds = config.representations
@@ -104,6 +133,13 @@ def _score(config, paths, metadata, data, export_dir, serving_url, codes, code_t
     else:
         encoder = code_table
     results = evaluate.evaluate(data, encoder, config, progress=progress)
+    if setup:
+        from disent_tf.evaluation import few_labels
+
+        few = few_labels.few_label_scores(data, getattr(encoder, "encoder", encoder), setup, kinds,
+                                          num_workers=config.num_workers or 1, gbt_backend=config.gbt_backend)
+        for kind in kinds:
+            results[kind]["few_labels"] = few[kind]
     source = {"export_dir": export_dir, "serving_url": serving_url, "codes": codes}
     for kind in kinds:
         results[kind]["source"] = {k: v for k, v in source.items() if v}
@@ -114,10 +150,21 @@ def _score(config, paths, metadata, data, export_dir, serving_url, codes, code_t
     if progress:
         progress(evaluate.format_table(results))
         for kind in kinds:
+            if "few_labels" in results[kind]:
+                progress(_format_few_labels(kind, results[kind]["few_labels"]))
+        for kind in kinds:
             progress(f"wrote {paths[kind]}")
         if not config.comparable_with_study:
             progress(f"note: --sample_scale={config.sample_scale}: these numbers are not comparable with the study.")
     return results
+
+
+def _format_few_labels(kind, few):
+    setup, metrics = few["setup"], few["metrics"]
+    values = ", ".join(f"{metric}.{key} {value:.3f}" for metric, scores in metrics.items()
+                       for key, value in scores.items())
+    return (f"few labels ({kind}; {setup['num_labelled_samples']} samples, {setup['labeller']} labeller, "
+            f"seed {setup['supervised_seed']}): {values}")
 
 
 def _is_results_file(content):

@@ -30,7 +30,9 @@ def define_flags():
     for _hparam in hparams.HPARAMS:
         _help = f"{_hparam.help} Default: the method's (docs/models.md)."
         if _hparam.type is str:
-            flags.DEFINE_enum(_hparam.name, None, list(_hparam.choices), _help)
+            # A plain string, checked in main with the table's choices: a bad value is then one `error:` sentence
+            # like every other bad value, where an enum flag would print absl's two-line parsing error.
+            flags.DEFINE_string(_hparam.name, None, f"{_help} One of: {', '.join(_hparam.choices)}.")
         else:
             flags.DEFINE(flags.FloatParser() if _hparam.type is float else flags.IntegerParser(), _hparam.name, None,
                          _help, serializer=flags.ArgumentSerializer())
@@ -46,6 +48,7 @@ def main(argv):
     from disent_tf import data  # numpy, which --help need not load
 
     data.check_name(FLAGS.dataset)
+    check_labelled_set(FLAGS.model, given, FLAGS.dataset)
     name = run_folder.run_name(FLAGS.model, FLAGS.dataset, FLAGS.seed)
     config = TrainConfig(hparams=given, output_dir=FLAGS.output_dir or f"runs/{name}", **cli.flag_values(CONFIG_FLAGS))
     # TensorFlow is imported only now: a bad flag is answered in a second, not after its import.
@@ -72,6 +75,16 @@ def main(argv):
         print(f"evaluated on {evaluation['num_batches']} fresh batches: {means}")
     if export_dir:
         print(f"SavedModel:  {export_dir}   (saved_model_cli show --all --dir {export_dir})")
+
+
+def check_labelled_set(model, given, dataset):
+    """A semi-supervised model's labelled set must fit in the data set: checked before TensorFlow loads."""
+    if model not in hparams.LABELLED_METHODS:
+        return
+    from disent_tf.data import labelled, registry
+
+    labelled.check_num_labelled(given.get("num_labelled_samples", labelled.DEFAULT_NUM_LABELLED_SAMPLES),
+                                registry.grid_size(dataset), dataset)
 
 
 def run():

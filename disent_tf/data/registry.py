@@ -35,6 +35,21 @@ _CONSTRUCTORS = {
 }
 
 
+# Images on each data set's factor grid (`num_observations`), without loading its module (which imports
+# TensorFlow), so that tools can check a size before any TensorFlow work; tests/data/test_labelled.py checks
+# them against the modules. MPI3D's older files hold a smaller grid: the loaded data set decides there.
+GRID_SIZES = {
+    "dsprites_full": 737_280, "dsprites_noshape": 245_760, "color_dsprites": 737_280, "noisy_dsprites": 737_280,
+    "scream_dsprites": 737_280, "smallnorb": 4_860, "cars3d": 17_568, "shapes3d": 480_000,
+    "mpi3d_toy": 1_036_800, "mpi3d_realistic": 1_036_800, "mpi3d_real": 1_036_800,
+}
+
+
+def grid_size(name):
+    """Images on the factor grid of data set `name` (an upper bound for MPI3D), or None when not tabled."""
+    return GRID_SIZES.get(name)
+
+
 def names():
     """Every registered data set name."""
     return list(_CONSTRUCTORS)

@@ -1,4 +1,4 @@
-"""The VAE methods by their study names: the six of the 2019 study and the weakly-supervised four.
+"""The VAE methods by their study names: the six of the 2019 study, the weakly-supervised four, the semi-supervised six.
 
     from disent_tf import models
     model = models.get("factor_vae", input_shape=(64, 64, 3), gamma=20)
@@ -33,6 +33,13 @@ _METHODS = {
     "ada_gvae": ("weak", "AdaGVAE", {}),
     "mlvae_labels": ("weak", "MLVAELabels", {}),
     "ada_ml_vae": ("weak", "AdaMLVAE", {}),
+    # Semi-supervised (Locatello et al. 2020, few labels): unlabelled and labelled batches.
+    "s2_beta_vae": ("semi_supervised", "S2BetaVAE", {}),
+    "s2_factor_vae": ("semi_supervised", "S2FactorVAE", {}),
+    "s2_dip_vae_i": ("semi_supervised", "S2DIPVAE", {"lambda_od": 1.0, "lambda_d_factor": 10.0, "dip_type": "i"}),
+    "s2_dip_vae_ii": ("semi_supervised", "S2DIPVAE", {"lambda_od": 1.0, "lambda_d_factor": 1.0, "dip_type": "ii"}),
+    "s2_beta_tc_vae": ("semi_supervised", "S2BetaTCVAE", {}),
+    "supervised": ("semi_supervised", "SupervisedVAE", {}),
 }
 # Where the classes of `__all__` live.
 _CLASSES = {"GaussianVAE": "vae", "BetaVAE": "methods", "AnnealedVAE": "methods", "FactorVAE": "methods",
@@ -62,7 +69,10 @@ def hparam_names(name):
     """
     _check_name(name)
     defaults = _METHODS[name][2]
-    return hparam_table.of_method(name) + [fixed for fixed in _FIXED if fixed in defaults] + list(_COMMON)
+    # A semi-supervised model built outside the trainer may be given its labels' sizes (models/semi_supervised.py).
+    extra = ["label_sizes"] if name in hparam_table.LABELLED_METHODS else []
+    return (hparam_table.of_method(name) + [fixed for fixed in _FIXED if fixed in defaults] + extra
+            + list(_COMMON))
 
 
 def check_hparams(name, given):
@@ -79,7 +89,9 @@ def resolved_hparams(name, given):
 
     module, class_name, defaults = _METHODS[name]
     cls = getattr(importlib.import_module(f"disent_tf.models.{module}"), class_name)
-    signature = {key: parameter.default for key, parameter in inspect.signature(cls.__init__).parameters.items()
+    # Every class of the MRO: a semi-supervised model's own arguments and its unsupervised method's.
+    signature = {key: parameter.default for klass in reversed(cls.__mro__) if "__init__" in vars(klass)
+                 for key, parameter in inspect.signature(vars(klass)["__init__"]).parameters.items()
                  if parameter.default is not inspect.Parameter.empty}
     return {**{key: signature[key] for key in hparam_table.of_method(name) if key in signature}, **defaults,
             **{key: value for key, value in given.items()}}

@@ -5,11 +5,12 @@ add a study by adding an entry here.
 """
 
 from disent_tf.errors import UserError
-from disent_tf.study import findings_study, sweep, weak_study
+from disent_tf.study import findings_study, semi_supervised_study, sweep, weak_study
 
 STUDIES = {study.name: study for study in (
     sweep.unsupervised_study_v1,
     weak_study.weakly_supervised_study,
+    semi_supervised_study.semi_supervised_study,
     sweep.smoke,
     findings_study.findings_study,
 )}

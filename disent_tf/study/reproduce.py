@@ -218,6 +218,8 @@ def _run_stages(run, config, evaluation, visualize, data, log, prefix, train):
 
 def _stages(run, config, evaluation, visualize, data, say, train):
     """Runs the stages in order; returns {stage: "done" or "skipped"}."""
+    from disent_tf.evaluation import few_labels
+
     exported = {}
 
     def export():
@@ -227,6 +229,9 @@ def _stages(run, config, evaluation, visualize, data, say, train):
     stages = [("train", "train", lambda: _train(run, config, data, say))] if train else []
     stages += [("export", "export", export),
                ("score", "metrics", lambda: _score(run, exported["dir"], data, evaluation, say))]
+    if few_labels.setup_of(config.model, config.hparams) is not None:  # a model trained with labels
+        stages.append(("few-label score", "few_label_metrics",
+                       lambda: _score_few_labels(run, config, exported["dir"], data, evaluation, say)))
     if visualize:
         stages.append(("visualize", "visualizations", lambda: _visualize(run, exported["dir"], data, say)))
     countdown = Countdown(len(stages))
@@ -293,6 +298,44 @@ def _score(run, export_dir, data, evaluation, say):
                                     progress=say)[kind]
         for name in metrics:
             records.write_json(run.metric_path(kind, name), _metric_record(results, kind, name, export_dir))
+    return "done"
+
+
+def _score_few_labels(run, config, export_dir, data, evaluation, say):
+    """A semi-supervised model's few-label scores: metrics/<kind>/{mig,dci,sap}_validation.json (None: no labels).
+
+    As bin/dlib_reproduce_semi_supervised's validation step: MIG, DCI and
+    SAP on the model's own labelled set (evaluation/few_labels.py), next to
+    the full-label scores; bin/aggregate reads them as `mig_validation.*`,
+    `dci_validation.*` and `sap_validation.*` columns.
+    """
+    from disent_tf.evaluation import few_labels
+
+    setup = few_labels.setup_of(config.model, config.hparams)
+    if setup is None:
+        return None
+    names = few_labels.VALIDATION_METRICS
+    pending = [kind for kind in evaluation.representations
+               if not all(run_folder.gfile().exists(run.metric_path(kind, names[metric])) for metric in names)]
+    if not pending:
+        say("few-label scoring: skipped, every file exists")
+        return "skipped"
+    from disent_tf import records as records_lib
+    from disent_tf.evaluation import representation
+
+    few_labels.check_data(setup, data)
+    say(f"few-label scoring ({', '.join(pending)}): {setup.num_labelled_samples} labelled samples, "
+        f"{setup.labeller} labeller, seed {setup.supervised_seed}")
+    encoder = representation.from_saved_model(export_dir, "sampled" if "sampled" in pending else "mean")
+    results = few_labels.few_label_scores(data, encoder, setup, tuple(pending), num_workers=evaluation.num_workers or 1,
+                                          gbt_backend=evaluation.gbt_backend)
+    versions = records_lib.library_versions()
+    for kind in pending:
+        for metric, name in names.items():
+            records.write_json(run.metric_path(kind, name), metric_record(
+                kind, name, results[kind]["metrics"][metric], few_labels=results[kind]["setup"],
+                data_source=getattr(data, "data_source", None), dataset=getattr(data, "name", None),
+                versions=versions, export_dir=export_dir))
     return "done"
 
 

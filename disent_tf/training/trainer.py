@@ -89,8 +89,10 @@ def train(config, data=None, model_factory=None, log=print):
     with strategy.scope():
         model = (model_factory or build_model)(config, data.observation_shape)
     model.batch_chunks = chunks
-    # Before anything is written: an input the data set cannot give fails first.
-    model.check_training_data(data)
+    # Before anything is written: an input the data set cannot give fails first. In the scope, because a
+    # model may create variables here (the semi-supervised losses' own, whose shapes follow the labels).
+    with strategy.scope():
+        model.check_training_data(data)
     if not chief:
         return _train(config, run, strategy, data, chief, model, log)
     records.check_writable(run.root)
@@ -155,6 +157,8 @@ def restore_model(config, data, model_factory=None):
     """
     run = run_folder.TrainingRun(config.output_dir)
     model = (model_factory or build_model)(config, data.observation_shape)
+    # As in training: a model whose variables depend on its data (the semi-supervised losses' own) creates them.
+    model.check_training_data(data)
     # Every model variable must come from the checkpoint; its optimizer slots are left unread.
     restored = checkpoints.restore_newest(tf.train.Checkpoint(model=model), run.checkpoints_dir,
                                           log=lambda message: None, write_state=False)

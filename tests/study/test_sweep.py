@@ -65,7 +65,7 @@ def test_out_of_range_model_num_names_the_range(bad):
 
 
 def test_unknown_study_lists_the_studies():
-    with pytest.raises(UserError, match="findings_study, smoke, unsupervised_study_v1"):
+    with pytest.raises(UserError, match="findings_study, semi_supervised_study, smoke, unsupervised_study_v1"):
         study.get("nope")
 
 

@@ -50,6 +50,8 @@ class TrainConfig:
     log_every: int = option(100, "Steps between progress lines.")
     summary_every: int = option(100, "Steps between TensorBoard summaries.")
     checkpoint_every: int = option(1000, "Steps between checkpoints.")
+    image_summary_every: int = option(1000, "Steps between TensorBoard images of reconstructions and latent "
+                                      "traversals (0: none).")
     # On a CPU, one thread per op and the batch in slices computed side by side
     # beat every op split across the cores (docs/performance.md); the sums
     # over slices change gradients by round-off only.
@@ -79,6 +81,9 @@ class TrainConfig:
         if int(self.batch_chunks) < 0:
             raise UserError(f"batch_chunks must be 0 (one per core on a CPU) or a positive integer, "
                             f"got {self.batch_chunks}.")
+        if int(self.image_summary_every) < 0:
+            raise UserError(f"image_summary_every must be 0 (no images) or a positive integer, "
+                            f"got {self.image_summary_every}.")
         if int(self.eval_batches) < 0:
             raise UserError(f"eval_batches must be 0 (skip) or a positive integer, got {self.eval_batches}.")
         if self.strategy not in STRATEGIES:

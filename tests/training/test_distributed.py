@@ -39,6 +39,19 @@ def test_factor_vae_trains_both_optimizers_on_two_replicas(report):
     assert "discriminator_loss" in run["last_batch_losses"]
 
 
+@pytest.mark.slow
+def test_fit_under_mirrored_strategy_trains_like_one_device_and_like_bin_train(report):
+    one, two = report["fit/noiseless/default"], report["fit/noiseless/mirrored"]
+    assert (one["num_replicas"], two["num_replicas"]) == (1, 2)
+    loop = report["noiseless/default"]["weights"]
+    for expected, fitted_one, fitted_two in zip(loop, one["weights"], two["weights"]):
+        np.testing.assert_allclose(fitted_one, expected, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(fitted_two, expected, rtol=1e-4, atol=1e-6)
+    factor = report["fit/factor_vae/mirrored"]
+    assert factor["num_replicas"] == 2 and np.all(np.isfinite(list(factor["last_losses"].values())))
+    assert "discriminator_loss" in factor["last_losses"]
+
+
 def test_strategy_names_and_tf_config_errors(monkeypatch):
     assert strategies.strategy_name(strategies.make_strategy("default")) == "default"
     assert strategies.strategy_name(strategies.make_strategy("auto")) == "default"  # no GPUs here

@@ -60,26 +60,4 @@ vae.sample_latents = lambda mean, logvar, seed: mean
 for strategy in ("default", "mirrored"):
     report[f"noiseless/{strategy}"] = run(root, f"noiseless_{strategy}", strategy=strategy,
                                           learning_rate=1.0, adam_epsilon=1e4)
-
-
-def fit(label, strategy, model_name="beta_vae", **adam):
-    """model.fit for 8 steps at global batch 8 under `strategy`, on bin/train's batches of seed 0."""
-    import keras
-
-    from disent_tf import models
-    from disent_tf.training import inputs
-
-    with strategy.scope():
-        model = models.get(model_name, seed=0)
-        model.compile(optimizer=keras.optimizers.Adam(**adam) if adam else None)
-    batches = model.training_dataset(dsprites, 8, inputs.segment_seed(0, 0)).take(8)
-    history = model.fit(batches, verbose=0).history
-    return {"num_replicas": strategy.num_replicas_in_sync, "last_losses": {k: v[-1] for k, v in history.items()},
-            "weights": [w.numpy().ravel()[:2000].tolist() for w in model.weights]}
-
-
-mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-report["fit/factor_vae/mirrored"] = fit("fit_factor_mirrored", mirrored, "factor_vae")
-for label, strategy in (("default", tf.distribute.get_strategy()), ("mirrored", mirrored)):
-    report[f"fit/noiseless/{label}"] = fit(f"fit_noiseless_{label}", strategy, learning_rate=1.0, epsilon=1e4)
 print("REPORT " + json.dumps(report))

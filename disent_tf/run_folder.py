@@ -30,7 +30,7 @@ import posixpath
 # different number of evaluation batches for train_results.json).
 RUNTIME_FIELDS = frozenset({
     "output_dir", "data_dir", "strategy", "jit_compile", "steps_per_call", "batch_chunks", "log_every",
-    "summary_every", "checkpoint_every", "eval_batches", "collective_timeout_s"})
+    "summary_every", "checkpoint_every", "image_summary_every", "eval_batches", "collective_timeout_s"})
 # `steps` is what a rerun of bin/train may also change: a larger value
 # continues the same run. A study run fixes it: its step count is part of
 # which model of the study it is.

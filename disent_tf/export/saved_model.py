@@ -1,6 +1,7 @@
 """Trained encoders written as SavedModels in the TF Serving layout.
 
     export(model, "exported/beta_vae_dsprites_full_seed0/1", config, data)
+    export(model, "exported/my_fit/1", data=data)   # a model trained by model.fit: no TrainConfig
 
 and reading them back is export/reader.py's job (`load_representation`,
 `ExportedModel`, `read_metadata`).
@@ -30,14 +31,21 @@ from disent_tf.errors import UserError
 from disent_tf.export.reader import METADATA_FILE
 
 
-def export(model, export_dir, config, data):
+def export(model, export_dir, config=None, data=None):
     """Writes `model`'s encoder and decoder as a SavedModel to `export_dir`; returns export_dir.
+
+    `data` is the data set the model was trained on (its name, factors and
+    image shape go into the assets); `config` the run's TrainConfig, None for
+    a model trained outside bin/train (the assets then record the model's
+    own config only).
 
     `export_dir` is the version folder of the TF Serving layout
     (`<export_root>/<name>/<version>`, see `next_version_dir`). It is written
     under a temporary name next to it (TF Serving ignores names that are not
     integers) and renamed into place, so it is either complete or absent.
     """
+    if data is None:
+        raise UserError("export() needs data=, the data set the model was trained on (disent_tf.data.get(name)).")
     export_dir = str(export_dir).rstrip("/")
     if tf.io.gfile.exists(export_dir):
         raise UserError(f"{export_dir} already exists; choose another export directory or delete it.")
@@ -105,9 +113,9 @@ def _archive(model, observation_shape):
 
 def _metadata(config, data, model):
     return {
-        "config": config.to_dict(),
+        "config": config.to_dict() if config is not None else None,
         "dataset": {
-            "name": getattr(data, "name", config.dataset) or config.dataset,
+            "name": getattr(data, "name", None) or (config.dataset if config is not None else None),
             "factor_names": list(data.factor_names),
             "factor_sizes": [int(size) for size in data.factor_sizes],
             "observation_shape": [int(size) for size in data.observation_shape],

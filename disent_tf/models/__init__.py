@@ -17,7 +17,7 @@ from disent_tf.errors import UserError
 from disent_tf.models import hparams as hparam_table
 
 __all__ = ["GaussianVAE", "BetaVAE", "AnnealedVAE", "FactorVAE", "DIPVAE", "BetaTCVAE", "get", "names", "hparam_names",
-           "check_hparams"]
+           "check_hparams", "load", "custom_objects"]
 
 # Study name -> (module, class, defaults that differ from the class's own).
 # The two DIP-VAE variants are one class with different defaults, as in the study.
@@ -113,6 +113,26 @@ def get(name, input_shape=(64, 64, 1), num_latent=10, **hparams):
         )
     cls = getattr(importlib.import_module(f"disent_tf.models.{module}"), class_name)
     return cls(input_shape=input_shape, num_latent=num_latent, name=name, **{**defaults, **hparams})
+
+
+def custom_objects():
+    """{registered name: class} of every model class, for keras.saving.load_model(..., custom_objects=...).
+
+    The classes register themselves with Keras when their module is
+    imported; this imports them all, so a new process can load a .keras file.
+    """
+    import keras
+
+    classes = {getattr(importlib.import_module(f"disent_tf.models.{module}"), class_name)
+               for module, class_name, _ in _METHODS.values()}
+    return {keras.saving.get_registered_name(cls): cls for cls in classes}
+
+
+def load(path):
+    """The model saved by `model.save(path)` to a .keras file: its config, weights and compiled optimizers."""
+    import keras
+
+    return keras.saving.load_model(path, custom_objects=custom_objects())
 
 
 def _check_name(name):

@@ -6,12 +6,14 @@ fixed values of that study (annealed_vae gamma 1000, iteration_threshold
 100000; dip_vae lambda_d_factor 10 for DIP-I and 1 for DIP-II).
 """
 
+import keras
 import tensorflow as tf
 
 from disent_tf.models import architectures
 from disent_tf.models import regularizers
 from disent_tf.models.hparams import check
 from disent_tf.models.vae import SHUFFLE_STREAM
+from disent_tf.models.vae import SERIALIZATION_PACKAGE
 from disent_tf.models.vae import GaussianVAE
 from disent_tf.models.vae import OptimizerGroup
 from disent_tf.models.vae import check_choice
@@ -20,6 +22,7 @@ from disent_tf.models.vae import check_choice
 PROBABILITY_CLIP = 1e-6
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class BetaVAE(GaussianVAE):
     """beta-VAE, Higgins et al. 2017 (Eq. 4): loss = recon + beta * KL."""
 
@@ -36,10 +39,12 @@ class BetaVAE(GaussianVAE):
         return {"regularizer": self.beta * kl_loss}
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class AnnealedVAE(GaussianVAE):
     """AnnealedVAE, Burgess et al. 2018 (Eq. 8): loss = recon + gamma * |KL - C(step)|."""
 
     method_name = "annealed_vae"
+    extra_losses = ("capacity",)
 
     def __init__(self, gamma=1000.0, c_max=5.0, iteration_threshold=100000, **kwargs):
         self.gamma = check("gamma", gamma)
@@ -55,6 +60,7 @@ class AnnealedVAE(GaussianVAE):
         return {"regularizer": self.gamma * tf.abs(kl_loss - capacity), "capacity": capacity}
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class FactorVAE(GaussianVAE):
     """FactorVAE, Kim & Mnih 2018 (Eq. 2): loss = recon + KL + gamma * TC.
 
@@ -64,6 +70,7 @@ class FactorVAE(GaussianVAE):
     """
 
     method_name = "factor_vae"
+    extra_losses = ("tc", "discriminator_loss")
 
     def __init__(self, gamma=10.0, **kwargs):
         self.gamma = check("gamma", gamma)
@@ -96,6 +103,7 @@ class FactorVAE(GaussianVAE):
         )
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class DIPVAE(GaussianVAE):
     """DIP-VAE, Kumar et al. 2018 (Eqs. 6, 7): loss = recon + KL + DIP penalty of Cov[mu] (i) or Cov[z] (ii).
 
@@ -103,6 +111,7 @@ class DIPVAE(GaussianVAE):
     """
 
     method_name = "dip_vae"
+    extra_losses = ("cov_penalty",)
     DIP_TYPES = ("i", "ii")
 
     def __init__(self, lambda_od=1.0, lambda_d_factor=10.0, dip_type="i", name=None, **kwargs):
@@ -122,10 +131,12 @@ class DIPVAE(GaussianVAE):
         return {"regularizer": kl_loss + penalty, "cov_penalty": penalty}
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class BetaTCVAE(GaussianVAE):
     """beta-TCVAE, Chen et al. 2018 (Eq. 5, alpha = gamma = 1): loss = recon + KL + (beta - 1) * TC."""
 
     method_name = "beta_tc_vae"
+    extra_losses = ("tc",)
 
     def __init__(self, beta=1.0, **kwargs):
         self.beta = check("beta", beta)

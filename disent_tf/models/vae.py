@@ -36,6 +36,8 @@ LATENT_NOISE_STREAM = "latent_noise"
 SHUFFLE_STREAM = "shuffle"
 # Named rather than "auto_select", so the generator never depends on the device.
 RNG_ALGORITHM = "philox"
+# The package under which the model classes are registered for .keras files.
+SERIALIZATION_PACKAGE = "disent_tf"
 # Room for this many replicas in the second seed word (see `noise_seed`).
 _MAX_REPLICAS = 1 << 16
 
@@ -114,6 +116,7 @@ def sample_latents(mean, logvar, seed):
     return mean + tf.exp(0.5 * logvar) * eps
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class GaussianVAE(keras.Model):
     """VAE with a diagonal Gaussian posterior N(mean, exp(logvar)) and prior N(0, I).
 
@@ -122,6 +125,8 @@ class GaussianVAE(keras.Model):
     """
 
     method_name = "vae"
+    # compute_losses' keys beyond the five every method has (see loss_names).
+    extra_losses = ()
 
     def __init__(
         self,
@@ -265,12 +270,111 @@ class GaussianVAE(keras.Model):
             **terms,
         }
 
+    def loss_gradients(self, batch, step, scale=1.0):
+        """(losses, {group name: gradients of its loss * scale}) of one batch; the step of bin/train and of fit.
+
+        `scale` is 1 / replicas under tf.distribute, so that the gradients
+        summed over replicas are those of the global-batch mean.
+        """
+        groups = self.optimizer_groups()
+        with tf.GradientTape(persistent=len(groups) > 1) as tape:
+            losses = self.compute_losses(batch, step, training=True)
+            scaled = {group.name: losses[group.loss] * scale for group in groups}
+        return losses, {group.name: tape.gradient(scaled[group.name], group.variables) for group in groups}
+
+    def loss_names(self):
+        """The keys of compute_losses' dict, in the order fit reports them."""
+        return ("loss", "reconstruction_loss", "kl_loss", "elbo", "regularizer") + self.extra_losses
+
     def vae_variables(self):
         return self.encoder.trainable_variables + self.decoder.trainable_variables
 
     def optimizer_groups(self):
         """The model's optimizers (OptimizerGroup); the trainer builds one Adam for each."""
         return (OptimizerGroup("vae", "loss", self.vae_variables(), adam="vae"),)
+
+    # -------------------------------------------------------------- Keras fit
+    def compile(self, optimizer=None, discriminator_optimizer=None, steps_per_execution=1, jit_compile=False,
+                **kwargs):
+        """Prepares `fit`, `evaluate`: one optimizer per optimizer group, and a Keras metric per loss.
+
+        `optimizer` trains the VAE, `discriminator_optimizer` FactorVAE's
+        discriminator; each is a Keras optimizer, its name (Keras's defaults)
+        or None: Adam with the study's settings for that group (TrainConfig's
+        learning rates, betas and epsilons). No Keras `loss` is taken: the
+        model's own losses are what fit minimises. `jit_compile` defaults to
+        False, not Keras's "auto": XLA is slower on CPUs and draws other noise
+        (see the module docstring).
+        """
+        from disent_tf.training.config import TrainConfig
+
+        given = {"vae": optimizer, "discriminator": discriminator_optimizer}
+        groups = self.optimizer_groups()
+        unused = sorted(name for name, value in given.items()
+                        if value is not None and name not in {group.name for group in groups})
+        if unused:
+            raise UserError(f"{self.name} has no {unused[0]} to train; drop {unused[0]}_optimizer from compile().")
+        study = TrainConfig()
+        optimizers = {}
+        for group in groups:
+            chosen = given[group.name]
+            optimizers[group.name] = (keras.optimizers.Adam(name=group.name, **study.adam(group.adam)) if chosen is None
+                                      else keras.optimizers.get(chosen))
+            optimizers[group.name].build(group.variables)
+        super().compile(optimizer=optimizers["vae"], steps_per_execution=steps_per_execution,
+                        jit_compile=jit_compile, **kwargs)
+        self.discriminator_optimizer = optimizers.get("discriminator")
+        self.loss_trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names()}
+
+    def group_optimizer(self, name):
+        """The compiled optimizer of optimizer group `name`."""
+        return self.optimizer if name == "vae" else self.discriminator_optimizer
+
+    @property
+    def metrics(self):
+        # The model's own losses, each a running mean Keras resets every epoch.
+        return list(getattr(self, "loss_trackers", {}).values())
+
+    def fit_batch(self, data):
+        """The batch compute_losses takes, from what fit's dataset yields: images, or (images, labels...)."""
+        return data[0] if isinstance(data, (tuple, list)) else data
+
+    def train_step(self, data):
+        """One step of bin/train's loop (training/step.py): the same losses, gradients and optimizer order.
+
+        The step counter is the VAE optimizer's `iterations`, read before the
+        update: the number of steps done, as bin/train's counter.
+        """
+        step = tf.identity(self.optimizer.iterations)
+        scale = 1.0 / tf.distribute.get_strategy().num_replicas_in_sync
+        losses, grads = self.loss_gradients(self.fit_batch(data), step, scale)
+        for group in self.optimizer_groups():
+            self.group_optimizer(group.name).apply_gradients(zip(grads[group.name], group.variables))
+        return self._track(losses)
+
+    def test_step(self, data):
+        losses = self.compute_losses(self.fit_batch(data), tf.identity(self.optimizer.iterations), training=False)
+        return self._track(losses)
+
+    def _track(self, losses):
+        for name, tracker in self.loss_trackers.items():
+            tracker.update_state(losses[name])
+        return {name: tracker.result() for name, tracker in self.loss_trackers.items()}
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return {}
+        return {"optimizer": keras.optimizers.serialize(self.optimizer),
+                "discriminator_optimizer": (keras.optimizers.serialize(self.discriminator_optimizer)
+                                            if self.discriminator_optimizer is not None else None),
+                "steps_per_execution": self.steps_per_execution, "jit_compile": self.jit_compile}
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        for name in ("optimizer", "discriminator_optimizer"):
+            if config.get(name) is not None:
+                config[name] = keras.optimizers.deserialize(config[name])
+        self.compile(**config)
 
     def check_training_data(self, data):
         """Raises a UserError if `training_dataset` cannot serve `data`; any data set gives images."""

@@ -30,11 +30,13 @@ The models keep GaussianVAE's single-image interface (`gaussian_encoder`,
 `compute_losses` takes a pair batch (data.pairs.pair_training_dataset).
 """
 
+import keras
 import tensorflow as tf
 
 from disent_tf.data import pairs
 from disent_tf.errors import UserError
 from disent_tf.models.hparams import check
+from disent_tf.models.vae import SERIALIZATION_PACKAGE
 from disent_tf.models.vae import GaussianVAE
 
 
@@ -101,6 +103,7 @@ def aggregate(mean, logvar, average_mean, average_logvar, shared):
 # -------------------------------------------------------------------- models
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class WeakVAE(GaussianVAE):
     """A GaussianVAE trained on pairs; subclasses fix `average` and `uses_labels`.
 
@@ -112,6 +115,7 @@ class WeakVAE(GaussianVAE):
 
     average = "group"
     uses_labels = False
+    extra_losses = ("shared_dimensions",)
 
     def __init__(self, beta=1.0, k=1, pair_rule="paper", **kwargs):
         self.beta = check("beta", beta)
@@ -133,6 +137,10 @@ class WeakVAE(GaussianVAE):
     def regularizer(self, kl_loss, z_mean, z_logvar, z_sampled, step, noise_step):
         del z_mean, z_logvar, z_sampled, step, noise_step
         return {"regularizer": self.beta * kl_loss}
+
+    def fit_batch(self, data):
+        """fit's dataset yields the pair dicts of `training_dataset` as they are."""
+        return data
 
     def shared_dimensions(self, batch, mean1, logvar1, mean2, logvar2):
         """bool (n, num_latent): True where both posteriors are replaced by their average."""
@@ -180,6 +188,7 @@ class WeakVAE(GaussianVAE):
         return self.check_images(batch["images1"]), self.check_images(batch["images2"])
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class GroupVAELabels(WeakVAE):
     """GroupVAE with the changed factor known (dlib `group_vae_labels`)."""
 
@@ -188,6 +197,7 @@ class GroupVAELabels(WeakVAE):
     uses_labels = True
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class AdaGVAE(WeakVAE):
     """Ada-GVAE: GroupVAE average, adaptive shared dimensions (paper section 4; dlib `group_vae_argmax`)."""
 
@@ -196,6 +206,7 @@ class AdaGVAE(WeakVAE):
     uses_labels = False
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class MLVAELabels(WeakVAE):
     """ML-VAE with the changed factor known (dlib `mlvae_labels`)."""
 
@@ -204,6 +215,7 @@ class MLVAELabels(WeakVAE):
     uses_labels = True
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class AdaMLVAE(WeakVAE):
     """Ada-ML-VAE: ML-VAE average, adaptive shared dimensions (paper section 4; dlib `mlvae_argmax`)."""
 

@@ -54,6 +54,8 @@ class TrainConfig:
     log_every: int = option(100, "Steps between progress lines.")
     summary_every: int = option(100, "Steps between TensorBoard summaries.")
     checkpoint_every: int = option(1000, "Steps between checkpoints.")
+    image_summary_every: int = option(1000, "Steps between TensorBoard images of reconstructions and latent "
+                                      "traversals (0: none).")
     # On a CPU, one thread per op and the batch in slices computed side by side
     # beat every op split across the cores (docs/performance.md); the sums
     # over slices change gradients by round-off only.
@@ -86,6 +88,9 @@ class TrainConfig:
         if int(self.collective_timeout_s) < 0:
             raise UserError(f"collective_timeout_s must be 0 (wait forever) or a positive number of seconds, "
                             f"got {self.collective_timeout_s}.")
+        if int(self.image_summary_every) < 0:
+            raise UserError(f"image_summary_every must be 0 (no images) or a positive integer, "
+                            f"got {self.image_summary_every}.")
         if int(self.eval_batches) < 0:
             raise UserError(f"eval_batches must be 0 (skip) or a positive integer, got {self.eval_batches}.")
         if self.strategy not in STRATEGIES:

@@ -43,11 +43,7 @@ def make_train_function(strategy, model, optimizers, step, first_bad_step, jit_c
     scale = 1.0 / strategy.num_replicas_in_sync
 
     def gradients(batch, step_value):
-        with tf.GradientTape(persistent=len(groups) > 1) as tape:
-            losses = model.compute_losses(batch, step_value, training=True)
-            scaled = {group.name: losses[group.loss] * scale for group in groups}
-        grads = {group.name: tape.gradient(scaled[group.name], group.variables) for group in groups}
-        return losses, grads
+        return model.loss_gradients(batch, step_value, scale)
 
     if jit_compile:
         gradients = tf.function(gradients, jit_compile=True)

@@ -23,7 +23,6 @@ import threading
 import time
 
 import tensorflow as tf
-from tensorflow.core.framework import summary_pb2
 
 from disent_tf import locks
 from disent_tf import records
@@ -33,6 +32,7 @@ from disent_tf.training import checkpoints
 from disent_tf.training import inputs
 from disent_tf.training import step as steps
 from disent_tf.training import strategy as strategies
+from disent_tf.training import summaries
 from disent_tf.training import train_eval
 from disent_tf.training.config import TrainConfig
 from disent_tf.training.progress import Progress
@@ -66,12 +66,13 @@ def load_data(config):
     return datasets.get(config.dataset, data_dir=config.data_dir)
 
 
-def train(config, data=None, model_factory=None, log=print):
+def train(config, data=None, model_factory=None, log=print, callbacks=()):
     """Trains (or resumes) the run of `config` until `config.steps`; returns train_results.json's content.
 
     `data` defaults to `disent_tf.data.get(config.dataset, config.data_dir)`;
     `model_factory(config, observation_shape)` to `build_model`. `log` gets
-    the progress lines. Raises TrainingDiverged on a NaN/Inf loss and
+    the progress lines. `callbacks` (training/callbacks.py's, on the chief
+    only) act at their steps after each call of the compiled step. Raises TrainingDiverged on a NaN/Inf loss and
     TrainingInterrupted after SIGINT/SIGTERM (both UserErrors).
     """
     if not isinstance(config, TrainConfig):
@@ -93,14 +94,16 @@ def train(config, data=None, model_factory=None, log=print):
     # model may create variables here (the semi-supervised losses' own, whose shapes follow the labels).
     with strategy.scope():
         model.check_training_data(data)
+    for callback in callbacks:
+        callback.set_model(model)
     if not chief:
-        return _train(config, run, strategy, data, chief, model, log)
+        return _train(config, run, strategy, data, chief, model, log, ())
     records.check_writable(run.root)
     with locks.FolderLock(run.root, log):
-        return _train(config, run, strategy, data, chief, model, log)
+        return _train(config, run, strategy, data, chief, model, log, callbacks)
 
 
-def _train(config, run, strategy, data, chief, model, log):
+def _train(config, run, strategy, data, chief, model, log, callbacks):
     with strategy.scope():
         optimizers = steps.make_optimizers(config, model)
         step = steps.counter("step", 0)
@@ -115,10 +118,12 @@ def _train(config, run, strategy, data, chief, model, log):
     writer = tf.summary.create_file_writer(run.summaries_dir) if chief else tf.summary.create_noop_writer()
     train_steps = steps.make_train_function(strategy, model, optimizers, step, first_bad_step, config.jit_compile)
     feed = inputs.TrainingInput(strategy, data, config.batch_size, config.seed, model.training_dataset)
+    # Only the chief draws pictures: the other workers' writers write nothing.
+    draw = _picture_writer(model, data, config, writer) if chief and config.image_summary_every else None
 
     loop_start = time.perf_counter()
     with _worker_loss_as_user_error(strategy, run):
-        losses = _run_loop(config, run, train_steps, feed, step, first_bad_step, save, writer, log)
+        losses = _run_loop(config, run, train_steps, feed, step, first_bad_step, save, writer, draw, callbacks, log)
     wall_time = time.perf_counter() - loop_start
     previous = run.read_results() if chief and not losses else {}
 
@@ -209,9 +214,17 @@ def _restore(checkpoint, step, config, run, chief, log):
     return start_step
 
 
-def _run_loop(config, run, train_steps, feed, step, first_bad_step, save, writer, log):
-    """Steps until config.steps; reports, summarises and checkpoints at their intervals."""
+def _picture_writer(model, data, config, writer):
+    """draw(step): reconstructions and traversals of the same images (seeded by the run) to TensorBoard."""
+    images = summaries.picture_images(data, config.seed)
+    return lambda current: summaries.write_pictures(writer, current, model, images)
+
+
+def _run_loop(config, run, train_steps, feed, step, first_bad_step, save, writer, draw, callbacks, log):
+    """Steps until config.steps; reports, summarises, draws and checkpoints at their intervals."""
     current = int(step.numpy())
+    for callback in callbacks:
+        callback.at_start(current)
     progress = Progress(current, config.steps)
     iterator, valid_until = None, 0
     losses = {}
@@ -227,15 +240,21 @@ def _run_loop(config, run, train_steps, feed, step, first_bad_step, save, writer
                 losses = {name: float(value) for name, value in losses.items()}
                 _check_finite(first_bad_step, run)
             if "summary" in events:
-                _write_scalars(writer, current, losses)
+                summaries.write_losses(writer, current, losses)
+            if "images" in events and draw:
+                draw(current)
             if "log" in events:
                 log(progress.line(current, losses))
             if "checkpoint" in events or stop.signum:
                 save(current)
+            for callback in callbacks:
+                callback.at_step(current)
             if stop.signum:
                 raise TrainingInterrupted(
                     f"training stopped by {signal.Signals(stop.signum).name} at step {current}; the checkpoint is in "
                     f"{run.checkpoints_dir}, rerun the same command to resume.", stop.signum)
+    for callback in callbacks:
+        callback.at_end(current)
     writer.flush()
     return losses
 
@@ -267,13 +286,16 @@ def _worker_loss_as_user_error(strategy, run):
 def _steps_until_event(config, current, valid_until):
     """How many steps the next call may run without passing an event or the input segment's end."""
     limits = [config.steps_per_call, valid_until - current, config.steps - current]
-    for every in (config.log_every, config.summary_every, config.checkpoint_every):
-        limits.append(every - current % every)
+    for every in (config.log_every, config.summary_every, config.checkpoint_every, config.image_summary_every):
+        if every:
+            limits.append(every - current % every)
     return max(1, min(limits))
 
 
 def _events(config, current):
     events = set()
+    if config.image_summary_every and (current % config.image_summary_every == 0 or current == config.steps):
+        events.add("images")
     if current % config.log_every == 0 or current == config.steps:
         events.add("log")
     if current % config.summary_every == 0 or current == config.steps:
@@ -281,19 +303,6 @@ def _events(config, current):
     if current % config.checkpoint_every == 0 or current == config.steps:
         events.add("checkpoint")
     return events
-
-
-def _write_scalars(writer, current, losses):
-    """TensorBoard scalars `losses/<name>`, written with tf.summary.write.
-
-    tf.summary.scalar lives in the tensorboard package, which TensorFlow no
-    longer installs; tf.summary.write with the scalars plugin's metadata
-    writes the same event records without it.
-    """
-    metadata = summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"))
-    with writer.as_default(step=current):
-        for name, value in losses.items():
-            tf.summary.write(f"losses/{name}", tf.constant(value, tf.float32), metadata=metadata.SerializeToString())
 
 
 def _check_finite(first_bad_step, run):

@@ -34,6 +34,12 @@ class _OnlyGroups:
     def compute_losses(self, *args, **kwargs):
         return self._model.compute_losses(*args, **kwargs)
 
+    def loss_gradients(self, *args, **kwargs):
+        from disent_tf.models.vae import GaussianVAE
+
+        # The model's own gradient code, over this view's groups.
+        return GaussianVAE.loss_gradients(self, *args, **kwargs)
+
 
 def make_train_step(model, groups=None, learning_rate=1e-4, jit_compile=False, strategy=None):
     """`step(batch, step_number) -> losses`: one step of the trainer's compiled step function.

@@ -11,12 +11,20 @@ from disent_tf.training import strategy as strategies
 from harness.tools import assert_succeeded, run_script
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    done = assert_succeeded(run_script(os.path.join(os.path.dirname(__file__), "mirrored_run.py"),
-                                       tmp_path_factory.mktemp("mirrored"), timeout=600))
+def _report_of(script, folder):
+    done = assert_succeeded(run_script(os.path.join(os.path.dirname(__file__), script), folder, timeout=600))
     line = [line for line in done.stdout.splitlines() if line.startswith("REPORT ")][-1]
     return json.loads(line[len("REPORT "):])
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    return _report_of("mirrored_run.py", tmp_path_factory.mktemp("mirrored"))
+
+
+@pytest.fixture(scope="module")
+def fit_report(tmp_path_factory):
+    return _report_of("mirrored_fit.py", tmp_path_factory.mktemp("mirrored_fit"))
 
 
 # Two logical CPUs in a subprocess train three runs (about 35 s): slow, run with -m slow.
@@ -37,6 +45,19 @@ def test_factor_vae_trains_both_optimizers_on_two_replicas(report):
     assert run["num_replicas"] == 2
     assert np.all(np.isfinite(list(run["last_batch_losses"].values())))
     assert "discriminator_loss" in run["last_batch_losses"]
+
+
+@pytest.mark.slow
+def test_fit_under_mirrored_strategy_trains_like_one_device_and_like_bin_train(report, fit_report):
+    one, two = fit_report["noiseless/default"], fit_report["noiseless/mirrored"]
+    assert (one["num_replicas"], two["num_replicas"]) == (1, 2)
+    loop = report["noiseless/default"]["weights"]
+    for expected, fitted_one, fitted_two in zip(loop, one["weights"], two["weights"]):
+        np.testing.assert_allclose(fitted_one, expected, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(fitted_two, expected, rtol=1e-4, atol=1e-6)
+    factor = fit_report["factor_vae/mirrored"]
+    assert factor["num_replicas"] == 2 and np.all(np.isfinite(list(factor["last_losses"].values())))
+    assert "discriminator_loss" in factor["last_losses"]
 
 
 def test_strategy_names_and_tf_config_errors(monkeypatch):

@@ -36,6 +36,7 @@ from disent_tf.models import methods
 from disent_tf.models.hparams import check
 from disent_tf.models.vae import GaussianVAE
 from disent_tf.models.vae import LATENT_NOISE_STREAM
+from disent_tf.models.vae import SERIALIZATION_PACKAGE
 from disent_tf.models.vae import OptimizerGroup
 from disent_tf.models.vae import reconstruction_loss
 from disent_tf.models.vae import sample_latents
@@ -302,18 +303,23 @@ class S2Mixin:
         losses["gamma_sup"] = weight
         return losses
 
+    def loss_names(self):
+        return super().loss_names() + ("supervised_loss", "gamma_sup")
+
     def vae_variables(self):
         own = (self.supervised_variables.trainable_variables
                if self.trains_supervised_variables and self.supervised_variables is not None else [])
         return super().vae_variables() + list(own)
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class S2BetaVAE(S2Mixin, methods.BetaVAE):
     """S2 beta-VAE: recon + beta * KL + gamma_sup * R_s (dlib `S2BetaVAE`, gin name s2_vae)."""
 
     method_name = "s2_beta_vae"
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class S2FactorVAE(S2Mixin, methods.FactorVAE):
     """S2 FactorVAE: recon + KL + gamma * TC + gamma_sup * R_s (dlib `S2FactorVAE`), the discriminator as FactorVAE."""
 
@@ -322,6 +328,7 @@ class S2FactorVAE(S2Mixin, methods.FactorVAE):
     supervised_in_regularizer = False
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class S2DIPVAE(S2Mixin, methods.DIPVAE):
     """S2 DIP-VAE-I / -II: recon + KL + DIP penalty + gamma_sup * R_s (dlib `S2DIPVAE`, dip_type "i" or "ii")."""
 
@@ -331,12 +338,14 @@ class S2DIPVAE(S2Mixin, methods.DIPVAE):
         super().__init__(dip_type=dip_type, name=name or f"s2_dip_vae_{dip_type}", **kwargs)
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class S2BetaTCVAE(S2Mixin, methods.BetaTCVAE):
     """S2 beta-TCVAE: recon + KL + (beta - 1) * TC + gamma_sup * R_s (dlib `S2BetaTCVAE`)."""
 
     method_name = "s2_beta_tc_vae"
 
 
+@keras.saving.register_keras_serializable(package=SERIALIZATION_PACKAGE)
 class SupervisedVAE(S2Mixin, GaussianVAE):
     """The fully supervised baseline (dlib `SupervisedVAE`, gin name supervised): loss = recon(sg(z)) + R_s.
 
@@ -371,6 +380,9 @@ class SupervisedVAE(S2Mixin, GaussianVAE):
         supervised = self.supervised_term(mean_labelled, labels)
         return {"loss": recon + supervised, "reconstruction_loss": recon, "kl_loss": kl, "elbo": -(recon + kl),
                 "regularizer": supervised, "supervised_loss": supervised}
+
+    def loss_names(self):
+        return GaussianVAE.loss_names(self) + ("supervised_loss",)
 
     def optimizer_groups(self):
         return (OptimizerGroup("vae", "loss", self.vae_variables(), adam="vae"),)

@@ -306,6 +306,7 @@ class GaussianVAE(keras.Model):
         False, not Keras's "auto": XLA is slower on CPUs and draws other noise
         (see the module docstring).
         """
+        from disent_tf.training import step as steps
         from disent_tf.training.config import TrainConfig
 
         given = {"vae": optimizer, "discriminator": discriminator_optimizer}
@@ -314,13 +315,10 @@ class GaussianVAE(keras.Model):
                         if value is not None and name not in {group.name for group in groups})
         if unused:
             raise UserError(f"{self.name} has no {unused[0]} to train; drop {unused[0]}_optimizer from compile().")
-        study = TrainConfig()
-        optimizers = {}
-        for group in groups:
-            chosen = given[group.name]
-            optimizers[group.name] = (keras.optimizers.Adam(name=group.name, **study.adam(group.adam)) if chosen is None
-                                      else keras.optimizers.get(chosen))
-            optimizers[group.name].build(group.variables)
+        optimizers = {group.name: steps.built_optimizer(group, steps.adam(TrainConfig(), group)
+                                                        if given[group.name] is None
+                                                        else keras.optimizers.get(given[group.name]))
+                      for group in groups}
         super().compile(optimizer=optimizers["vae"], steps_per_execution=steps_per_execution,
                         jit_compile=jit_compile, **kwargs)
         self.discriminator_optimizer = optimizers.get("discriminator")

@@ -21,12 +21,18 @@ def make_optimizers(config, model):
     Built here, inside the strategy scope, because Keras 3 optimizers must
     own their slots before the first distributed step (STACK_NOTES.md).
     """
-    optimizers = {}
-    for group in model.optimizer_groups():
-        optimizer = keras.optimizers.Adam(name=group.name, **config.adam(group.adam))
-        optimizer.build(group.variables)
-        optimizers[group.name] = optimizer
-    return optimizers
+    return {group.name: built_optimizer(group, adam(config, group)) for group in model.optimizer_groups()}
+
+
+def adam(config, group):
+    """The Adam of optimizer group `group` with the config's settings for it (the study's by default)."""
+    return keras.optimizers.Adam(name=group.name, **config.adam(group.adam))
+
+
+def built_optimizer(group, optimizer):
+    """`optimizer` with its slots for the group's variables (inside a strategy scope: STACK_NOTES.md)."""
+    optimizer.build(group.variables)
+    return optimizer
 
 
 def make_train_function(strategy, model, optimizers, step, first_bad_step, jit_compile=False):

@@ -24,6 +24,7 @@ local files, never import TensorFlow.
 
 import dataclasses
 import posixpath
+import re
 
 # TrainConfig fields that say where and how a run executes, not what it
 # learns: a rerun may change them (another machine, another data mount, a
@@ -35,6 +36,18 @@ RUNTIME_FIELDS = frozenset({
 # continues the same run. A study run fixes it: its step count is part of
 # which model of the study it is.
 TRAINING_RERUN_FIELDS = RUNTIME_FIELDS | {"steps"}
+
+
+# The index file tf.train.Checkpoint writes for the checkpoint of a step.
+_CHECKPOINT_INDEX = re.compile(r"ckpt-(\d+)\.index$")
+
+
+def checkpoint_steps(checkpoint_dir):
+    """Steps of the checkpoints saved in `checkpoint_dir` (those with a ckpt-<step>.index file), newest first."""
+    if not gfile().isdir(checkpoint_dir):
+        return []
+    matches = map(_CHECKPOINT_INDEX.match, gfile().listdir(checkpoint_dir))
+    return sorted((int(match.group(1)) for match in matches if match), reverse=True)
 
 
 def run_name(model, dataset, seed):

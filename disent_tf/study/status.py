@@ -25,17 +25,15 @@ the sweep.
 import dataclasses
 import json
 import posixpath
-import re
 import time
 from typing import List, Optional
 
 from disent_tf import locks
 from disent_tf.errors import MissingFileError
-from disent_tf.run_folder import StudyRun, gfile, join
+from disent_tf.run_folder import StudyRun, checkpoint_steps, gfile, join
 
 DONE, SCORING, TRAINING, FAILED, NOT_STARTED = "done", "scoring", "training", "failed", "not started"
 STATES = (DONE, SCORING, TRAINING, FAILED, NOT_STARTED)
-_CHECKPOINT = re.compile(r"ckpt-(\d+)\.index$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,14 +177,12 @@ def _metric_paths(run, evaluation):
 
 def _checkpoint_progress(checkpoint_dir):
     """(newest checkpointed step, steps/s between the two newest checkpoints or None)."""
-    if not gfile().isdir(checkpoint_dir):
-        return 0, None
-    found = sorted(int(match.group(1)) for match in map(_CHECKPOINT.match, gfile().listdir(checkpoint_dir)) if match)
+    found = checkpoint_steps(checkpoint_dir)
     if not found:
         return 0, None
     if len(found) < 2:
-        return found[-1], None
-    older, newer = found[-2:]
+        return found[0], None
+    newer, older = found[:2]
     times = [_mtime(join(checkpoint_dir, f"ckpt-{step}.index")) for step in (older, newer)]
     if None in times or times[1] <= times[0]:
         return newer, None

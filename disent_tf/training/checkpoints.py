@@ -9,23 +9,17 @@ list the checkpoints that are kept, so the CheckpointManager rotates them as
 usual. `ckpt-<n>_temp` folders left by a save that was killed are removed.
 """
 
-import re
-
 import tensorflow as tf
 
 from disent_tf.errors import UserError
-from disent_tf.run_folder import join
+from disent_tf.run_folder import checkpoint_steps, join
 
 CHECKPOINTS_TO_KEEP = 3
-_CHECKPOINT = re.compile(r"ckpt-(\d+)\.index$")
 
 
 def saved_checkpoints(checkpoint_dir):
     """Checkpoint prefixes in `checkpoint_dir` (those with an .index file), newest step first."""
-    if not tf.io.gfile.isdir(checkpoint_dir):
-        return []
-    steps = [int(match.group(1)) for match in map(_CHECKPOINT.match, tf.io.gfile.listdir(checkpoint_dir)) if match]
-    return [join(checkpoint_dir, f"ckpt-{step}") for step in sorted(steps, reverse=True)]
+    return [join(checkpoint_dir, f"ckpt-{step}") for step in checkpoint_steps(checkpoint_dir)]
 
 
 def restore_newest(checkpoint, checkpoint_dir, log=print, write_state=True):

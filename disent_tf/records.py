@@ -68,11 +68,12 @@ def check_writable(folder):
     return folder
 
 
-def check_replaceable(path, is_ours, inputs=()):
+def check_replaceable(path, is_ours, inputs=(), kind="a .json file", ours="a disent_tf results file"):
     """Refuses an output `path` that is one of `inputs` (or inside one) or an existing file that is not ours.
 
-    `is_ours(content)` says whether an existing file's bytes are a results
-    file disent_tf wrote (which is then replaced atomically, as usual).
+    `is_ours(content)` says whether an existing file's bytes are `ours`, a
+    file disent_tf wrote (which is then replaced atomically, as usual);
+    `kind` names the file the path should be, for the message.
     """
     from disent_tf.errors import UserError
 
@@ -82,12 +83,12 @@ def check_replaceable(path, is_ours, inputs=()):
             raise UserError(f"{path} is one of this run's inputs ({source}); choose another output path.")
     gfile = _gfile()
     if gfile.isdir(path):
-        raise UserError(f"{path} is a folder; name a .json file to write the results to.")
+        raise UserError(f"{path} is a folder; name {kind} in it.")
     if gfile.exists(path):
         with gfile.GFile(path, "rb") as handle:
             content = handle.read()
         if not is_ours(content):
-            raise UserError(f"{path} exists and is not a disent_tf results file; choose another output path "
+            raise UserError(f"{path} exists and is not {ours}; choose another output path "
                             "or move that file away.")
 
 

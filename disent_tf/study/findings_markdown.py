@@ -15,7 +15,7 @@ import os
 
 from disent_tf import records
 from disent_tf.errors import UserError
-from disent_tf.study import findings, findings_figures, report
+from disent_tf.study import findings, findings_figures, plots, report
 
 FINDINGS_START = "<!-- bin/report --markdown: findings start (generated: edit the prose around it only) -->"
 FINDINGS_END = "<!-- bin/report --markdown: findings end -->"
@@ -60,18 +60,10 @@ def findings_block(table, figures_dir, page_dir, source):
         drawn = findings_figures.figure(finding, table)
         if drawn is not None:
             path = os.path.join(figures_dir, f"finding{finding.number}.png")
-            _save(drawn, path)
+            plots.save_png(drawn, path)
             figures.append(path)
             lines += [f"![Finding {finding.number}]({os.path.relpath(path, page_dir)})", ""]
     return "\n".join(lines).rstrip() + "\n", figures
-
-
-def _save(figure, path):
-    import io
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=report.DPI)
-    records.write_bytes(path, buffer.getvalue())
 
 
 def _format(value):

@@ -162,10 +162,15 @@ def total_correlation_figure(table):
     return figure
 
 
-def save_png(figure, path):
+def png_bytes(figure):
+    """The figure as PNG at the figures' DPI."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
-    records.write_bytes(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def save_png(figure, path):
+    records.write_bytes(path, png_bytes(figure))
     return path
 
 

@@ -13,16 +13,15 @@ report needs only pandas and matplotlib.
 
 import base64
 import html
-import io
 import json
 import os
-import tempfile
 
 import numpy as np
 import pandas as pd
 
+from disent_tf import records
 from disent_tf.errors import MissingFileError, UserError
-from disent_tf.study import findings, findings_figures
+from disent_tf.study import findings, findings_figures, plots
 
 # Every report starts with this; an existing --output without it is not overwritten.
 MARKER = '<meta name="generator" content="disent_tf bin/report">'
@@ -39,7 +38,6 @@ EXTRA_SCORES = (
 )
 BEST_BY = "mig.discrete_mig"
 TIME_COLUMNS = ("seconds_training", "seconds_scoring")
-DPI = 80
 WIDE_FIGURE_PX = 720
 
 
@@ -50,7 +48,7 @@ def make_report(results, output, run_dir=None):
     if run_dir is not None and not os.path.isdir(run_dir):
         raise MissingFileError(f"--run_dir '{run_dir}' is not a folder; pass the --output_dir of bin/reproduce, "
                                "or leave --run_dir out.")
-    write_report(output, render(table, results, run_dir))
+    records.write_text(output, render(table, results, run_dir))  # atomic: never half a page
     return output
 
 
@@ -84,35 +82,9 @@ def check_output(path):
     """Refuses an --output that is not .html, is a folder, cannot be written, or is a file that is no report."""
     if os.path.splitext(path)[1].lower() not in (".html", ".htm"):
         raise UserError(f"--output '{path}' must name an .html file.")
-    if os.path.isdir(path):
-        raise UserError(f"--output '{path}' is a folder; name an .html file in it.")
-    if os.path.exists(path):
-        with open(path, "rb") as handle:
-            if MARKER.encode() not in handle.read(4096):
-                raise UserError(f"{path} exists and is not a report of bin/report; choose another --output or "
-                                "move that file away.")
-    existing = os.path.dirname(os.path.abspath(path))
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
-        raise UserError(f"cannot write {path}: {existing} is not a writable folder; choose another --output.")
-
-
-def write_report(path, text):
-    """Writes `text` to a temporary file beside `path`, then renames it into place (never half a page)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".report-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-    return path
+    records.check_replaceable(path, lambda content: MARKER.encode() in content[:4096], kind="an .html file",
+                              ours="a report of bin/report")
+    records.check_writable(os.path.dirname(os.path.abspath(path)))
 
 
 # ---------------------------------------------------------------------- the page
@@ -141,7 +113,7 @@ def _finding_section(finding, table):
     figure = (f"<img src='{png_data_uri(image)}' alt='Figure of finding {finding.number}'>" if image is not None
               else "<p class='note'>No figure: not tested.</p>")
     # A figure wider than half the page (e.g. one panel per method) gets a row of its own, the text below it.
-    wide = image is not None and image.get_size_inches()[0] * DPI > WIDE_FIGURE_PX
+    wide = image is not None and image.get_size_inches()[0] * plots.DPI > WIDE_FIGURE_PX
     numbers = "".join(f"<tr><th>{_text(name)}</th><td>{_format(value)}</td></tr>"
                       for name, value in finding.numbers.items())
     details = ("" if finding.details is None else
@@ -300,9 +272,7 @@ def _versions_html(table, run_dir):
 
 
 def png_data_uri(figure):
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(plots.png_bytes(figure)).decode("ascii")
 
 
 def _cell(value):

@@ -74,20 +74,21 @@ def rmtree(path):
 
 def rename(source, target, overwrite=False):
     """Moves `source` to `target`; refuses an existing target unless `overwrite` (atomic on one local disk)."""
-    if is_remote(source) or is_remote(target):
-        return _tf_gfile().rename(source, target, overwrite=overwrite)
-    if not overwrite and os.path.exists(target):
-        raise FileExistsError(f"{target} exists (rename without overwrite)")
-    os.replace(source, target)
+    return _transfer("rename", os.replace, source, target, overwrite)
 
 
 def copy(source, target, overwrite=False):
     """Copies file `source` to `target`; refuses an existing target unless `overwrite`."""
+    return _transfer("copy", shutil.copyfile, source, target, overwrite)
+
+
+def _transfer(name, local, source, target, overwrite):
+    """tf.io.gfile's `name` when either path is remote, else `local(source, target)`, with its overwrite rule."""
     if is_remote(source) or is_remote(target):
-        return _tf_gfile().copy(source, target, overwrite=overwrite)
+        return getattr(_tf_gfile(), name)(source, target, overwrite=overwrite)
     if not overwrite and os.path.exists(target):
-        raise FileExistsError(f"{target} exists (copy without overwrite)")
-    shutil.copyfile(source, target)
+        raise FileExistsError(f"{target} exists ({name} without overwrite)")
+    local(source, target)
 
 
 class FileStat(NamedTuple):

@@ -167,6 +167,8 @@ class S2Mixin:
     trains_supervised_variables = True
     # dlib's S2FactorVAE reports regularizer = KL + gamma * TC, without the supervised term.
     supervised_in_regularizer = True
+    # What compute_losses adds to the unsupervised method's keys (loss_names).
+    supervised_outputs = ("supervised_loss", "gamma_sup")
 
     def __init__(self, gamma_sup=1.0, supervised_loss="xent", annealer="fixed", iteration_threshold=1,
                  num_labelled_samples=DEFAULT_NUM_LABELLED, labeller="perfect", train_percentage=0.9,
@@ -304,7 +306,7 @@ class S2Mixin:
         return losses
 
     def loss_names(self):
-        return super().loss_names() + ("supervised_loss", "gamma_sup")
+        return super().loss_names() + self.supervised_outputs
 
     def vae_variables(self):
         own = (self.supervised_variables.trainable_variables
@@ -355,6 +357,7 @@ class SupervisedVAE(S2Mixin, GaussianVAE):
     """
 
     method_name = "supervised"
+    supervised_outputs = ("supervised_loss",)  # R_s is not weighted: no gamma_sup
 
     def __init__(self, **kwargs):
         for unused in ("gamma_sup", "annealer", "iteration_threshold"):
@@ -380,9 +383,6 @@ class SupervisedVAE(S2Mixin, GaussianVAE):
         supervised = self.supervised_term(mean_labelled, labels)
         return {"loss": recon + supervised, "reconstruction_loss": recon, "kl_loss": kl, "elbo": -(recon + kl),
                 "regularizer": supervised, "supervised_loss": supervised}
-
-    def loss_names(self):
-        return GaussianVAE.loss_names(self) + ("supervised_loss",)
 
     def optimizer_groups(self):
         return (OptimizerGroup("vae", "loss", self.vae_variables(), adam="vae"),)

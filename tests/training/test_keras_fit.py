@@ -10,7 +10,7 @@ from disent_tf.training import callbacks, inputs, trainer
 from disent_tf.training.config import TrainConfig
 
 BATCH = 4
-# Two pair-trained methods need k below dSprites' 5 factors; the rest train on images.
+# annealed_vae's capacity moves within the test's two steps.
 HPARAMS = {"annealed_vae": {"iteration_threshold": 2}}
 
 

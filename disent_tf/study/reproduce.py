@@ -195,6 +195,8 @@ def check_or_write_record(run, record):
         if differences:
             raise UserError(f"{run.root} holds a different config for this model ({'; '.join(differences)}); "
                             "use another --output_dir or delete that folder.")
+        if not run_folder.config_differences(previous, record):
+            return  # the same record: its file's time stays when the model started (bin/aggregate --status)
     records.write_json(run.config_path, record)
 
 

@@ -292,3 +292,17 @@ def test_status_of_a_stopped_model_and_of_a_missing_folder(sweep_folder, tmp_pat
     assert "no process holds it (stopped: rerunning its task resumes it)" in status.format_status(report, "s")
     assert_one_sentence_error(run_bin("aggregate", "--status", f"--input={tmp_path / 'nothing'}"),
                               "does not exist; pass the --output_dir of bin/reproduce")
+
+
+def test_the_same_record_is_not_rewritten_so_its_time_stays_the_models_start(tmp_path):
+    sweep = study.get("smoke")
+    run, config = reproduce.model_config(sweep, 0, str(tmp_path))
+    record = reproduce.config_record(sweep.name, 0, config, sweep.swept_hparam(0), sweep.evaluation.record())
+    reproduce.check_or_write_record(run, record)
+    os.utime(run.config_path, (1_000_000, 1_000_000))
+    reproduce.check_or_write_record(run, record)
+    assert os.stat(run.config_path).st_mtime == 1_000_000
+    # A runtime field that changed (the strategy) is recorded.
+    moved = dict(record, train_config=dict(record["train_config"], strategy="mirrored"))
+    reproduce.check_or_write_record(run, moved)
+    assert json.loads(pathlib.Path(run.config_path).read_text())["train_config"]["strategy"] == "mirrored"

@@ -15,8 +15,14 @@ wide table (`disent_tf.study.aggregate`); a long one is converted. Figures are
 drawn on `matplotlib.figure.Figure` objects (Agg, no pyplot state) and written
 with records.write_bytes (a path may be gs://; local ones need no TensorFlow), and
 drawing one imports no TensorFlow (bin/report embeds them).
+
+Each figure's grid has fixed margins in inches (`Margins`), not a layout
+engine: matplotlib draws a figure with constrained layout twice to save it,
+which made drawing half of bin/plot's time, and bin/plot is meant to answer
+at once (bench/bench_cli.py).
 """
 
+import dataclasses
 import io
 
 import numpy as np
@@ -31,6 +37,19 @@ from disent_tf.study import findings
 HEADLINE_SCORES, TOTAL_CORRELATION, METHOD_LABELS = (findings.HEADLINE_SCORES, findings.TOTAL_CORRELATION,
                                                      findings.METHOD_LABELS)
 DPI = 80
+MIN_WIDTH = 6.5  # inches: room for the suptitle above a narrow grid
+
+
+@dataclasses.dataclass(frozen=True)
+class Margins:
+    """Space around and between a figure's axes, in inches: what tick labels, titles and legends need."""
+
+    left: float = 0.9
+    right: float = 0.2
+    bottom: float = 0.6
+    top: float = 0.75  # a two-line suptitle
+    between_columns: float = 0.3
+    between_rows: float = 0.35
 
 
 def plot_all(table, output_dir, log=print):
@@ -64,7 +83,9 @@ def rank_correlation_figure(table):
     datasets = [d for d in _ordered(mean["dataset"]) if (mean["dataset"] == d).sum() >= 3]
     if not datasets:
         return "needs at least three models of one data set to rank"
-    figure = _figure(1, len(datasets), width=4.4, height=3.9)
+    # Rotated score names below and beside each matrix, its colorbar on the right.
+    figure = _figure(1, len(datasets), width=3.3, height=3.3,
+                     margins=Margins(left=1.5, right=1.3, bottom=1.4, between_columns=1.5))
     labels = [label for label, _ in scores]
     for axis, dataset in zip(figure.axes, datasets):
         rows = mean[mean["dataset"] == dataset]
@@ -75,7 +96,7 @@ def rank_correlation_figure(table):
         axis.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=7)
         axis.set_yticks(range(len(labels)), labels, fontsize=7)
         axis.set_title(f"{dataset} ({len(rows)} models)", fontsize=9)
-    figure.colorbar(image, ax=figure.axes, shrink=0.8, label="Spearman rank correlation")
+    figure.colorbar(image, cax=_right_margin_axes(figure, figure.axes[-1]), label="Spearman rank correlation")
     figure.suptitle("Rank correlation between disentanglement scores\n(mean representation)", fontsize=11)
     return figure
 
@@ -89,7 +110,9 @@ def score_distribution_figure(table):
     if not scores or "model" not in mean.columns:
         return "needs a model column and at least one headline score column"
     datasets, methods = _ordered(mean["dataset"]), _methods(mean)
-    figure = _figure(len(scores), len(datasets), width=0.7 * len(methods) + 1.6, height=2.2)
+    # Every row has its own rotated method names.
+    figure = _figure(len(scores), len(datasets), width=0.7 * len(methods) + 1.0, height=1.6,
+                     margins=Margins(bottom=0.9, top=1.0, between_rows=0.95))
     for row, (label, column) in enumerate(scores):
         for col, dataset in enumerate(datasets):
             axis = figure.axes[row * len(datasets) + col]
@@ -119,7 +142,8 @@ def score_vs_regularization_figures(table):
         rows = mean[mean["dataset"] == dataset]
         methods = _methods(rows)
         # One y scale per score, so that the methods can be compared along a row.
-        figure = _figure(len(scores), len(methods), width=2.6, height=2.1, sharey="row")
+        figure = _figure(len(scores), len(methods), width=2.0, height=1.6, sharey="row",
+                         margins=Margins(between_columns=0.15))
         for row, (label, column) in enumerate(scores):
             for col, method in enumerate(methods):
                 axis = figure.axes[row * len(methods) + col]
@@ -143,7 +167,9 @@ def total_correlation_figure(table):
     if not {"mean", "sampled"} <= set(rows["representation"]):
         return "needs scores of both the mean and the sampled representation"
     datasets, methods = _ordered(rows["dataset"]), _methods(rows)
-    figure = _figure(len(datasets), len(methods), width=2.6, height=2.3)
+    # Every panel has its own title and strength axis; the legend sits below them all.
+    figure = _figure(len(datasets), len(methods), width=2.0, height=1.7,
+                     margins=Margins(bottom=0.85, between_columns=0.55, between_rows=0.85))
     for row, dataset in enumerate(datasets):
         for col, method in enumerate(methods):
             axis = figure.axes[row * len(methods) + col]
@@ -157,7 +183,7 @@ def total_correlation_figure(table):
             axis.set_xlabel(_strength_label(subset), fontsize=8)
             axis.set_title(f"{METHOD_LABELS.get(method, method)} on {dataset}", fontsize=8)
             axis.set_ylabel("Gaussian total correlation" if col == 0 else "", fontsize=8)
-    figure.legend(*figure.axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=8)
+    figure.legend(*figure.axes[0].get_legend_handles_labels(), loc="lower center", ncols=2, fontsize=8)
     figure.suptitle("Total correlation of the sampled vs the mean representation\n(median over seeds)", fontsize=11)
     return figure
 
@@ -174,10 +200,27 @@ def save_png(figure, path):
     return path
 
 
-def _figure(rows, cols, width, height, sharey=False):
-    figure = Figure(figsize=(max(cols * width + 1.0, 7.0), rows * height + 0.9), layout="constrained")
-    figure.subplots(rows, cols, squeeze=False, sharey=sharey)
+def _figure(rows, cols, width, height, margins, sharey=False):
+    """A figure of rows x cols axes, each `width` x `height` inches, with `margins` around and between them."""
+    grid_width = cols * width + (cols - 1) * margins.between_columns
+    widen = max(MIN_WIDTH - margins.left - margins.right - grid_width, 0) / 2  # a narrow grid is centred
+    margins = dataclasses.replace(margins, left=margins.left + widen, right=margins.right + widen)
+    figure_width = margins.left + margins.right + grid_width
+    figure_height = margins.bottom + margins.top + rows * height + (rows - 1) * margins.between_rows
+    figure = Figure(figsize=(figure_width, figure_height))
+    grid = {"left": margins.left / figure_width, "right": 1 - margins.right / figure_width,
+            "bottom": margins.bottom / figure_height, "top": 1 - margins.top / figure_height,
+            # matplotlib's spaces are fractions of the mean axes width and height
+            "wspace": margins.between_columns / width, "hspace": margins.between_rows / height}
+    figure.subplots(rows, cols, squeeze=False, sharey=sharey, gridspec_kw=grid)
     return figure
+
+
+def _right_margin_axes(figure, beside):
+    """A thin axes in the right margin, as tall as `beside` (for a colorbar)."""
+    width, _ = figure.get_size_inches()
+    box = beside.get_position()
+    return figure.add_axes((box.x1 + 0.25 / width, box.y0, 0.15 / width, box.height))
 
 
 def _representation(table, representation):

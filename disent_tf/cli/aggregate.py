@@ -1,6 +1,7 @@
 """bin/aggregate: collect the results of bin/reproduce into one table (.csv, .json or .parquet).
 
     bin/aggregate --input=output --output=results.csv [--layout=wide|long]
+    bin/aggregate --input=output --output=results.csv --merge   # keep results.csv's runs that output lacks
     bin/aggregate --input=output --status [--model_num_range=0:100]   # a running sweep's progress
 
 pandas (and TensorFlow, for gs:// paths) are imported only once the flags are read.
@@ -25,6 +26,8 @@ def define_flags():
     flags.DEFINE_enum("layout", "wide", LAYOUTS,
                       "wide: one row per model and representation with <metric>.<key> columns; "
                       "long: one row per model, representation, metric and key.")
+    flags.DEFINE_bool("merge", False, "Keep the rows of the existing --output table whose run is not under --input "
+                      "(e.g. a sweep's runs whose results folder is gone); a run under --input replaces its rows.")
     flags.DEFINE_bool("status", False, "Print the sweep's progress instead of writing a table: models done, being "
                       "scored, training (with their step), failed (with their error) and not started, and the ETA. "
                       "Reads the files only; running tasks are not disturbed.")
@@ -38,15 +41,22 @@ def main(argv):
     del argv
     if FLAGS.status:
         return _print_status()
+    from disent_tf import filesystem
     from disent_tf.study import aggregate
 
+    if FLAGS.merge and not filesystem.exists(FLAGS.output):
+        raise UserError(f"--merge has no table to merge with: '{FLAGS.output}' does not exist; "
+                        "drop --merge to write a new one.")
+    kept = aggregate.load(FLAGS.output, FLAGS.layout) if FLAGS.merge else None  # a damaged table stops us here
     result = aggregate.collect(FLAGS.input, FLAGS.layout)
     if result.table.empty:
         _report_skipped(result.skipped)
         raise UserError(f"no readable results under '{FLAGS.input}'; run bin/reproduce first.")
-    aggregate.save(result.table, FLAGS.output)
-    runs = result.table["run"].nunique()
-    print(f"wrote {FLAGS.output}: {len(result.table)} rows, {len(result.table.columns)} columns from {runs} models")
+    table = result.table if kept is None else aggregate.merge(kept, result.table)
+    aggregate.save(table, FLAGS.output)
+    runs, fresh = table["run"].nunique(), result.table["run"].nunique()
+    kept_note = "" if kept is None else f" ({fresh} from {FLAGS.input}, {runs - fresh} kept from the table)"
+    print(f"wrote {FLAGS.output}: {len(table)} rows, {len(table.columns)} columns from {runs} models{kept_note}")
     _report_skipped(result.skipped)
 
 

@@ -69,6 +69,23 @@ def collect(input_dir, table_layout="wide") -> Aggregate:
     return Aggregate(_sorted(table), skipped)
 
 
+def merge(kept, fresh):
+    """An earlier table of a sweep, `kept`, updated with `fresh`: a run in both keeps only fresh's rows.
+
+    For a sweep whose results folder was lost part way (a machine not kept):
+    its saved table holds the runs finished before, and the runs trained
+    since, in a new folder, join or replace them. Both tables must be of one
+    study and one layout.
+    """
+    studies = {str(name) for table in (kept, fresh) if "study" in table.columns for name in table["study"].dropna()}
+    if len(studies) > 1:
+        raise UserError(f"cannot merge results of the studies {', '.join(sorted(studies))}; "
+                        "merge only tables of one sweep.")
+    kept, fresh = (table.astype({"run": str}) for table in (kept, fresh))  # a CSV reads folder names as numbers
+    kept = kept[~kept["run"].isin(set(fresh["run"]))]
+    return _sorted(pd.concat([fresh, kept], ignore_index=True))
+
+
 def read_metric_result(path):
     """(representation, metric, {key: float}, {column: value}) of one result file written by reproduce.
 

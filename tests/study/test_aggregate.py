@@ -8,6 +8,8 @@ import pytest
 
 from disent_tf.errors import MissingFileError, UserError
 from disent_tf.study import aggregate
+from harness.tools import assert_one_sentence_error, assert_succeeded, run_tool
+from study_fixtures import SCORES, write_synthetic_results
 
 
 def test_wide_table_has_one_row_per_model_and_representation(synthetic_results):
@@ -73,8 +75,6 @@ def test_a_missing_folder_is_one_sentence(tmp_path):
 
 
 def test_train_results_and_compute_seconds_are_columns(tmp_path):
-    from study_fixtures import SCORES, write_synthetic_results
-
     write_synthetic_results(tmp_path / "output", [0, 1], timed=True)
     table = aggregate.load(str(tmp_path / "output"))
     assert list(table["train_elbo"]) == [-50.0] * 4
@@ -88,3 +88,42 @@ def test_train_results_and_compute_seconds_are_columns(tmp_path):
 def test_results_without_timings_have_no_seconds_columns(synthetic_results):
     table = aggregate.load(str(synthetic_results))
     assert "seconds_scoring" not in table.columns and "seconds_training" not in table.columns
+
+
+def test_merge_keeps_the_saved_runs_and_takes_the_new_ones(tmp_path):
+    # A sweep whose folder was lost after runs 0-2: the saved table holds them, a new folder runs 2-4.
+    write_synthetic_results(tmp_path / "lost", range(3), seed=1)
+    write_synthetic_results(tmp_path / "new", range(2, 5), seed=2)
+    saved = tmp_path / "results.csv"
+    aggregate.save(aggregate.collect(str(tmp_path / "lost")).table, str(saved))
+    fresh = aggregate.collect(str(tmp_path / "new")).table
+
+    merged = aggregate.merge(aggregate.load(str(saved)), fresh)
+
+    assert merged["model_num"].tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    new_run_2 = fresh[fresh["run"] == "2"]["mig.discrete_mig"].tolist()
+    assert merged[merged["run"] == "2"]["mig.discrete_mig"].tolist() == new_run_2  # run 2 from the new folder only
+    old = aggregate.load(str(saved))
+    assert merged[merged["run"] == "0"]["mig.discrete_mig"].tolist() == old[old["run"] == 0]["mig.discrete_mig"].tolist()
+
+
+def test_merge_refuses_tables_of_two_studies(tmp_path):
+    write_synthetic_results(tmp_path / "a", range(2))
+    write_synthetic_results(tmp_path / "b", range(2), study_name="findings_study")
+    with pytest.raises(UserError, match="merge only tables of one sweep"):
+        aggregate.merge(aggregate.collect(str(tmp_path / "a")).table, aggregate.collect(str(tmp_path / "b")).table)
+
+
+def test_bin_aggregate_merge_writes_the_merged_table_and_refuses_a_missing_one(tmp_path):
+    write_synthetic_results(tmp_path / "lost", range(2))
+    write_synthetic_results(tmp_path / "new", range(1, 3), seed=3)
+    table = tmp_path / "results.csv"
+    missing = run_tool("aggregate", f"--input={tmp_path / 'new'}", f"--output={table}", "--merge")
+    assert_one_sentence_error(missing, "drop --merge to write a new one")
+    assert not table.exists()
+    assert_succeeded(run_tool("aggregate", f"--input={tmp_path / 'lost'}", f"--output={table}"))
+
+    merged = assert_succeeded(run_tool("aggregate", f"--input={tmp_path / 'new'}", f"--output={table}", "--merge"))
+
+    assert "from 3 models (2 from" in merged.stdout and "1 kept from the table" in merged.stdout
+    assert pd.read_csv(table)["model_num"].tolist() == [0, 0, 1, 1, 2, 2]

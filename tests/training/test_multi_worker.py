@@ -96,14 +96,16 @@ def files_under(folder):
                   for parent, _, names in os.walk(folder) for name in names)
 
 
-def variables(prefix, kind):
-    """{name: array} of a checkpoint's model weights (kind "_trainable_variables") or Adam's slots ("_variables").
+def variables(prefix):
+    """{name: array} of a checkpoint's optimizer variables.
 
-    The checkpoint stores the model's weights once, under the optimizer that trains them.
+    The checkpoint stores the model's weights once, under the optimizer that
+    trains them (".../_trainable_variables/..."), next to Adam's step count
+    and moment estimates (".../_variables/...").
     """
     reader = tf.train.load_checkpoint(str(prefix))
     return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
-            if f"/{kind}/" in name}
+            if name.startswith("optimizers/") and ("/_trainable_variables/" in name or "/_variables/" in name)}
 
 
 @pytest.fixture(scope="module")
@@ -127,15 +129,22 @@ def two_runs(tmp_path_factory):
 
 def test_two_workers_train_the_variables_of_two_replicas_in_one_process(two_runs):
     root, _ = two_runs
-    for kind in ("_trainable_variables", "_variables"):
-        cluster = variables(root / "run" / "checkpoints" / f"ckpt-{STEPS}", kind)
-        single = variables(root / "mirrored" / "checkpoints" / f"ckpt-{STEPS}", kind)
-        assert sorted(cluster) == sorted(single) and len(cluster) > 20
-        largest = max(float(np.max(np.abs(cluster[name] - single[name]), initial=0)) for name in cluster)
-        # Recorded in docs/scaling.md: the all-reduce sums the replicas' gradients in another order, nothing else.
-        print(f"largest difference after {STEPS} steps, {kind.strip('_')}: {largest:.3g}")
-        for name in cluster:
-            np.testing.assert_allclose(cluster[name], single[name], rtol=1e-4, atol=1e-6, err_msg=name)
+    cluster, single = (variables(root / run / "checkpoints" / f"ckpt-{STEPS}") for run in ("run", "mirrored"))
+    assert sorted(cluster) == sorted(single) and len(cluster) > 40
+    weights = [name for name in cluster if "/_trainable_variables/" in name]
+    moments = [name for name in cluster if "/_variables/" in name and cluster[name].dtype.kind == "f"]
+    assert len(weights) > 20 and len(moments) > 20
+    # Round-off (kernels summing in another order) grows over the steps, and Adam moves a weight by about its
+    # learning rate whatever its gradient's size, so a near-zero gradient tipped by round-off moves its weight
+    # by a part of one step. Data or a gradient scale wrong on one worker would move them by several steps, and
+    # its moments by their own size. Recorded in docs/scaling.md.
+    one_step = 1e-4  # the study's Adam learning rate, bin/train's default
+    for name in weights:
+        largest = float(np.max(np.abs(cluster[name] - single[name])))
+        assert largest <= 0.1 * one_step, f"{name} differs by {largest:.3g}, more than a tenth of one Adam step"
+    for name in moments:
+        largest = float(np.max(np.abs(cluster[name] - single[name])))
+        assert largest <= 1e-2 * float(np.max(np.abs(single[name]))), f"{name} differs by {largest:.3g}"
     results = json.loads((root / "run" / "train_results.json").read_text())
     assert (results["strategy"], results["num_replicas"], results["step"]) == ("multi_worker", 2, STEPS)
 

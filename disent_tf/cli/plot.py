@@ -25,7 +25,8 @@ def main(argv):
     table = aggregate.load(FLAGS.results)
     if table.empty:
         raise UserError(f"'{FLAGS.results}' holds no results; run bin/reproduce and bin/aggregate first.")
-    written = plots.plot_all(table, FLAGS.output_dir)
+    # Two at a time: CI's and a laptop's two cores, and this process runs no threads of its own.
+    written = plots.plot_all(table, FLAGS.output_dir, processes=2)
     if not written:
         raise UserError(f"'{FLAGS.results}' lacks the columns every figure needs; aggregate it with bin/aggregate.")
 

@@ -23,7 +23,10 @@ at once (bench/bench_cli.py).
 """
 
 import dataclasses
+import functools
 import io
+import multiprocessing
+from concurrent import futures
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -52,26 +55,50 @@ class Margins:
     between_rows: float = 0.35
 
 
-def plot_all(table, output_dir, log=print):
-    """Writes every figure the table has the columns for; returns the paths written."""
+def plot_all(table, output_dir, log=print, processes=1):
+    """Writes every figure the table has the columns for; returns the paths written.
+
+    With `processes` > 1 the figures are drawn that many at a time, in
+    processes forked from this one (drawing is most of bin/plot's time). Keep
+    the default in a process that runs threads of its own, TensorFlow's say:
+    forking one is unsafe.
+    """
     from disent_tf.study import aggregate  # pandas, needed only here
 
     table = aggregate.ensure_wide(table)
+    jobs = [(table, file_name, build, output_dir) for file_name, build in figure_builders(table)]
+    if processes > 1 and len(jobs) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        with futures.ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+            outcomes = list(pool.map(_draw, *zip(*jobs)))
+    else:
+        outcomes = [_draw(*job) for job in jobs]
     written = []
-    figures = [("rank_correlation.png", rank_correlation_figure(table)),
-               ("score_distributions.png", score_distribution_figure(table))]
-    figures += [(f"score_vs_regularization_{name}.png", figure)
-                for name, figure in score_vs_regularization_figures(table)]
-    figures.append(("total_correlation_sampled_vs_mean.png", total_correlation_figure(table)))
-    for file_name, figure in figures:
-        if isinstance(figure, str):
-            log(f"skipped {file_name}: {figure}")
+    for file_name, path, reason in outcomes:
+        if path is None:
+            log(f"skipped {file_name}: {reason}")
             continue
-        path = join(output_dir, file_name)
-        save_png(figure, path)
         written.append(path)
         log(f"wrote {path}")
     return written
+
+
+def figure_builders(table):
+    """(file name, function of the table that returns the figure or why the table cannot have it) per figure."""
+    builders = [("rank_correlation.png", rank_correlation_figure),
+                ("score_distributions.png", score_distribution_figure)]
+    builders += [(f"score_vs_regularization_{dataset}.png",
+                  functools.partial(score_vs_regularization_figure, dataset=dataset))
+                 for dataset in _regularization_datasets(table)]
+    builders.append(("total_correlation_sampled_vs_mean.png", total_correlation_figure))
+    return builders
+
+
+def _draw(table, file_name, build, output_dir):
+    """(file name, path written or None, why not): one figure built and saved, in this process or a pool's."""
+    figure = build(table)
+    if isinstance(figure, str):
+        return file_name, None, figure
+    return file_name, save_png(figure, join(output_dir, file_name)), None
 
 
 def rank_correlation_figure(table):
@@ -128,34 +155,44 @@ def score_distribution_figure(table):
     return figure
 
 
-def score_vs_regularization_figures(table):
-    """Fig. 8 style, one figure per data set: scores (rows) against each method's strength (columns)."""
+def score_vs_regularization_figure(table, dataset):
+    """Fig. 8 style, for one data set: scores (rows) against each method's strength (columns)."""
+    mean = _regularization_rows(table)
+    if isinstance(mean, str):
+        return mean
+    scores = _available_scores(mean)
+    rows = mean[mean["dataset"] == dataset]
+    methods = _methods(rows)
+    # One y scale per score, so that the methods can be compared along a row.
+    figure = _figure(len(scores), len(methods), width=2.0, height=1.6, sharey="row",
+                     margins=Margins(between_columns=0.15))
+    for row, (label, column) in enumerate(scores):
+        for col, method in enumerate(methods):
+            axis = figure.axes[row * len(methods) + col]
+            _score_by_strength(axis, rows[rows["model"] == method], column)
+            axis.set_ylabel(label if col == 0 else "", fontsize=8)
+            if row == 0:
+                axis.set_title(METHOD_LABELS.get(method, method), fontsize=9)
+            if row == len(scores) - 1:
+                axis.set_xlabel(_strength_label(rows[rows["model"] == method]), fontsize=8)
+    figure.suptitle(f"{dataset}: scores against regularisation strength (mean representation)", fontsize=11)
+    return figure
+
+
+def _regularization_rows(table):
+    """The mean representation's rows with a strength and a headline score, or why there are none."""
     mean = _representation(table, "mean")
     if isinstance(mean, str):
-        return [("all", mean)]
-    scores = _available_scores(mean)
-    if not scores or "hparam_value" not in mean.columns or mean["hparam_value"].isna().all():
-        return [("all", "needs hparam_value and at least one headline score column")]
-    mean = mean.dropna(subset=["hparam_value"])
-    figures = []
-    for dataset in _ordered(mean["dataset"]):
-        rows = mean[mean["dataset"] == dataset]
-        methods = _methods(rows)
-        # One y scale per score, so that the methods can be compared along a row.
-        figure = _figure(len(scores), len(methods), width=2.0, height=1.6, sharey="row",
-                         margins=Margins(between_columns=0.15))
-        for row, (label, column) in enumerate(scores):
-            for col, method in enumerate(methods):
-                axis = figure.axes[row * len(methods) + col]
-                _score_by_strength(axis, rows[rows["model"] == method], column)
-                axis.set_ylabel(label if col == 0 else "", fontsize=8)
-                if row == 0:
-                    axis.set_title(METHOD_LABELS.get(method, method), fontsize=9)
-                if row == len(scores) - 1:
-                    axis.set_xlabel(_strength_label(rows[rows["model"] == method]), fontsize=8)
-        figure.suptitle(f"{dataset}: scores against regularisation strength (mean representation)", fontsize=11)
-        figures.append((dataset, figure))
-    return figures
+        return mean
+    if not _available_scores(mean) or "hparam_value" not in mean.columns or mean["hparam_value"].isna().all():
+        return "needs hparam_value and at least one headline score column"
+    return mean.dropna(subset=["hparam_value"])
+
+
+def _regularization_datasets(table):
+    """The data sets of score_vs_regularization's figures; ["all"] (the file that says why not) when none."""
+    rows = _regularization_rows(table)
+    return ["all"] if isinstance(rows, str) else _ordered(rows["dataset"])
 
 
 def total_correlation_figure(table):

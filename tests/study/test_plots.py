@@ -36,6 +36,18 @@ def test_plot_all_writes_every_figure(tmp_path):
     assert_real_figures(output_dir)
 
 
+def test_two_processes_draw_the_same_figures_as_one(tmp_path):
+    # bin/plot draws two at a time in forked processes; the files and the order of its lines do not change.
+    table = aggregate.load(small_results_table(tmp_path))
+    one, two = tmp_path / "one", tmp_path / "two"
+    lines_one, lines_two = [], []
+    plots.plot_all(table, str(one), log=lines_one.append)
+    plots.plot_all(table, str(two), log=lines_two.append, processes=2)
+    assert [line.replace(str(one), "") for line in lines_one] == [line.replace(str(two), "") for line in lines_two]
+    for name in FIGURES:
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+
 @pytest.mark.slow
 def test_bin_plot_writes_every_figure(tmp_path):
     table_path = small_results_table(tmp_path)

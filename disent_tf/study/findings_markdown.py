@@ -52,7 +52,7 @@ def findings_block(table, figures_dir, page_dir, source):
     for finding in findings.all_findings(table):
         lines += [f"### Finding {finding.number}: {finding.title}", "",
                   f"- **The paper:** {finding.paper}",
-                  f"- **Here ({finding.verdict}):** {finding.sentence}", ""]
+                  f"- **Here:** {finding.sentence}", ""]
         if finding.numbers:
             lines += ["| number | value |", "| --- | --- |"]
             lines += [f"| {name} | {_format(value)} |" for name, value in finding.numbers.items()]

@@ -66,12 +66,13 @@ def plot_all(table, output_dir, log=print, processes=1):
     from disent_tf.study import aggregate  # pandas, needed only here
 
     table = aggregate.ensure_wide(table)
-    jobs = [(table, file_name, build, output_dir) for file_name, build in figure_builders(table)]
-    if processes > 1 and len(jobs) > 1 and "fork" in multiprocessing.get_all_start_methods():
+    draw = functools.partial(_draw, table, output_dir=output_dir)
+    builders = figure_builders(table)
+    if processes > 1 and len(builders) > 1 and "fork" in multiprocessing.get_all_start_methods():
         with futures.ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
-            outcomes = list(pool.map(_draw, *zip(*jobs)))
+            outcomes = list(pool.map(draw, *zip(*builders)))
     else:
-        outcomes = [_draw(*job) for job in jobs]
+        outcomes = [draw(*builder) for builder in builders]
     written = []
     for file_name, path, reason in outcomes:
         if path is None:

@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from disent_tf.training.config import TrainConfig
 from harness.tools import REPO
 
 pytestmark = pytest.mark.slow
@@ -96,16 +97,14 @@ def files_under(folder):
                   for parent, _, names in os.walk(folder) for name in names)
 
 
-def variables(prefix):
-    """{name: array} of a checkpoint's optimizer variables.
+def variables(prefix, kind):
+    """{name: array} of a checkpoint's model weights (kind "_trainable_variables") or Adam's slots ("_variables").
 
-    The checkpoint stores the model's weights once, under the optimizer that
-    trains them (".../_trainable_variables/..."), next to Adam's step count
-    and moment estimates (".../_variables/...").
+    The checkpoint stores the model's weights once, under the optimizer that trains them.
     """
     reader = tf.train.load_checkpoint(str(prefix))
     return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
-            if name.startswith("optimizers/") and ("/_trainable_variables/" in name or "/_variables/" in name)}
+            if f"/{kind}/" in name}
 
 
 @pytest.fixture(scope="module")
@@ -129,22 +128,24 @@ def two_runs(tmp_path_factory):
 
 def test_two_workers_train_the_variables_of_two_replicas_in_one_process(two_runs):
     root, _ = two_runs
-    cluster, single = (variables(root / run / "checkpoints" / f"ckpt-{STEPS}") for run in ("run", "mirrored"))
-    assert sorted(cluster) == sorted(single) and len(cluster) > 40
-    weights = [name for name in cluster if "/_trainable_variables/" in name]
-    moments = [name for name in cluster if "/_variables/" in name and cluster[name].dtype.kind == "f"]
-    assert len(weights) > 20 and len(moments) > 20
+    checkpoints = [root / run / "checkpoints" / f"ckpt-{STEPS}" for run in ("run", "mirrored")]
+    (cluster, single), (cluster_slots, single_slots) = (
+        [variables(prefix, kind) for prefix in checkpoints] for kind in ("_trainable_variables", "_variables"))
+    assert sorted(cluster) == sorted(single) and len(cluster) > 20
+    assert sorted(cluster_slots) == sorted(single_slots) and len(cluster_slots) > 20
+    moments = [name for name in cluster_slots if cluster_slots[name].dtype.kind == "f"]  # not the step count
+    assert len(moments) > 20
     # Round-off (kernels summing in another order) grows over the steps, and Adam moves a weight by about its
     # learning rate whatever its gradient's size, so a near-zero gradient tipped by round-off moves its weight
     # by a part of one step. Data or a gradient scale wrong on one worker would move them by several steps, and
     # its moments by their own size. Recorded in docs/scaling.md.
-    one_step = 1e-4  # the study's Adam learning rate, bin/train's default
-    for name in weights:
+    one_step = TrainConfig().learning_rate  # bin/train's default, the study's
+    for name in cluster:
         largest = float(np.max(np.abs(cluster[name] - single[name])))
         assert largest <= 0.1 * one_step, f"{name} differs by {largest:.3g}, more than a tenth of one Adam step"
     for name in moments:
-        largest = float(np.max(np.abs(cluster[name] - single[name])))
-        assert largest <= 1e-2 * float(np.max(np.abs(single[name]))), f"{name} differs by {largest:.3g}"
+        largest = float(np.max(np.abs(cluster_slots[name] - single_slots[name])))
+        assert largest <= 1e-2 * float(np.max(np.abs(single_slots[name]))), f"{name} differs by {largest:.3g}"
     results = json.loads((root / "run" / "train_results.json").read_text())
     assert (results["strategy"], results["num_replicas"], results["step"]) == ("multi_worker", 2, STEPS)
 
